@@ -1,0 +1,46 @@
+package tokenbroker.api;
+
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import io.smallrye.common.annotation.NonBlocking;
+import java.util.ArrayList;
+import java.util.List;
+import tokenbroker.api.dto.ResourceView;
+import tokenbroker.cache.TokenCache;
+import tokenbroker.cache.TokenSlot;
+import tokenbroker.config.CallerSpec;
+
+/** {@code GET /v1/resources}: every resource the caller may have, with its state. Never a token. */
+@Path("/v1/resources")
+public class ResourceListResource {
+
+    /** The answer: a list under a key, so that fields can be added later. */
+    public record ResourceList(List<ResourceView> resources) {
+    }
+
+    private final ResourceGate gate;
+    private final TokenCache cache;
+
+    ResourceListResource(ResourceGate gate, TokenCache cache) {
+        this.gate = gate;
+        this.cache = cache;
+    }
+
+    @GET
+    @NonBlocking
+    @Produces(MediaType.APPLICATION_JSON)
+    public ResourceList list(@HeaderParam("Metadata") String metadata, @HeaderParam("X-IDENTITY-HEADER") String callerSecret) {
+        TokenResource.requireMetadata(metadata);
+        CallerSpec caller = gate.caller(callerSecret);
+        List<ResourceView> views = new ArrayList<>();
+        for (TokenSlot slot : cache.slots()) {
+            if (caller == null || caller.mayHave(slot.resource().name())) {
+                views.add(ResourceView.of(slot.status()));
+            }
+        }
+        return new ResourceList(views);
+    }
+}

@@ -1,0 +1,103 @@
+package tokenbroker.api;
+
+import io.smallrye.mutiny.Uni;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.time.Duration;
+import java.time.InstantSource;
+import tokenbroker.api.dto.TokenBody;
+import tokenbroker.cache.TokenSlot;
+import tokenbroker.config.CallerSpec;
+import tokenbroker.token.AccessToken;
+
+/**
+ * The native token API (SPEC §3.1): {@code GET /v1/tokens/{resource}}. Runs on the event loop: a cached token
+ * is answered without blocking and without touching the IdP.
+ */
+@Path("/v1/tokens")
+public class TokenResource {
+
+    static final long MAX_MIN_TTL_SECONDS = 86_400;
+
+    private final ResourceGate gate;
+    private final InstantSource clock;
+
+    TokenResource(ResourceGate gate, InstantSource clock) {
+        this.gate = gate;
+        this.clock = clock;
+    }
+
+    @GET
+    @Path("{resource}")
+    public Uni<Response> token(@PathParam("resource") String resource, @HeaderParam("Metadata") String metadata,
+            @HeaderParam("X-IDENTITY-HEADER") String callerSecret, @QueryParam("min_ttl") String minTtl,
+            @QueryParam("force_refresh") String forceRefresh, @HeaderParam("Accept") String accept) {
+        requireMetadata(metadata);
+        CallerSpec caller = gate.caller(callerSecret);
+        TokenSlot slot = gate.slot(caller, resource);
+        Duration wanted = minTtl(minTtl);
+        boolean force = flag("force_refresh", forceRefresh);
+        boolean plain = wantsPlainText(accept);
+        if (!force && wanted.isZero()) {
+            AccessToken cached = slot.servable();
+            if (cached != null) {
+                return Uni.createFrom().item(render(cached, slot, plain));
+            }
+        }
+        Uni<AccessToken> token = force ? slot.forceRefresh() : slot.token(wanted);
+        return token.map(t -> render(t, slot, plain));
+    }
+
+    private Response render(AccessToken token, TokenSlot slot, boolean plain) {
+        if (plain) {
+            return Response.ok(token.value(), MediaType.TEXT_PLAIN_TYPE).build();
+        }
+        return Response.ok(TokenBody.of(token, slot.resource(), clock.instant()), MediaType.APPLICATION_JSON_TYPE).build();
+    }
+
+    static void requireMetadata(String metadata) {
+        if (!"true".equalsIgnoreCase(metadata)) {
+            throw ApiError.badRequest("the 'Metadata: true' header is required");
+        }
+    }
+
+    static Duration minTtl(String value) {
+        if (value == null) {
+            return Duration.ZERO;
+        }
+        try {
+            long seconds = Long.parseLong(value);
+            if (seconds >= 0 && seconds <= MAX_MIN_TTL_SECONDS) {
+                return Duration.ofSeconds(seconds);
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw ApiError.badRequest("min_ttl must be a whole number of seconds from 0 to " + MAX_MIN_TTL_SECONDS);
+    }
+
+    static boolean flag(String name, String value) {
+        if (value == null || value.equals("false")) {
+            return false;
+        }
+        if (value.equals("true") || value.isEmpty()) {
+            return true;
+        }
+        throw ApiError.badRequest(name + " must be true or false");
+    }
+
+    /** Plain text only when the caller prefers it to JSON; q-values are not weighed. */
+    static boolean wantsPlainText(String accept) {
+        if (accept == null) {
+            return false;
+        }
+        int plain = accept.indexOf("text/plain");
+        int json = accept.indexOf("application/json");
+        return plain >= 0 && (json < 0 || plain < json);
+    }
+}

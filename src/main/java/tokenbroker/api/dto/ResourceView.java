@@ -1,0 +1,32 @@
+package tokenbroker.api.dto;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.time.Instant;
+import java.util.List;
+import tokenbroker.cache.ResourceStatus;
+
+/** One resource in {@code /v1/resources}: what an operator needs to see, and never the token. */
+public record ResourceView(
+        @JsonProperty("name") String name,
+        @JsonProperty("identity") String identity,
+        @JsonProperty("client_id") String clientId,
+        @JsonProperty("scopes") List<String> scopes,
+        @JsonProperty("required") boolean required,
+        @JsonProperty("state") String state,
+        @JsonProperty("expires_on") Long expiresOn,
+        @JsonProperty("last_refresh") Long lastRefresh,
+        @JsonProperty("last_error") String lastError,
+        @JsonProperty("failures") int failures,
+        @JsonProperty("next_retry") Long nextRetry) {
+
+    public static ResourceView of(ResourceStatus status) {
+        var resource = status.resource();
+        return new ResourceView(resource.name(), resource.identity().name(), resource.identity().clientId(), resource.scopes(),
+                resource.required(), status.state(), epoch(status.expiresAt()), epoch(status.lastRefresh()),
+                status.lastFailure() == null ? null : status.lastFailure().describe(), status.failures(), epoch(status.retryAt()));
+    }
+
+    private static Long epoch(Instant instant) {
+        return instant == null ? null : instant.getEpochSecond();
+    }
+}

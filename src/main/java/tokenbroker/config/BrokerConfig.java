@@ -1,0 +1,154 @@
+package tokenbroker.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The broker's configuration, as {@code ../shared/SPEC.md} §2 lists it. Most keys are optional here on purpose:
+ * {@link BrokerSetupFactory} checks them against each other and reports every problem with the key that holds
+ * it, which reads better than SmallRye's "missing property" for a key the user never heard of.
+ */
+@ConfigMapping(prefix = "broker")
+public interface BrokerConfig {
+
+    /** The app registrations whose credentials the broker holds, by a name of your choice. */
+    Map<String, IdentityConfig> identities();
+
+    /** The tokens the broker keeps warm, by the name callers ask for. */
+    Map<String, ResourceConfig> resources();
+
+    /** The local processes allowed to ask; when none is configured, any local process may. */
+    Map<String, CallerConfig> callers();
+
+    /** Refresh timing and backoff. */
+    RefreshConfig refresh();
+
+    /** Deadlines of requests to identity providers. */
+    IdpConfig idp();
+
+    /** One app registration at one token endpoint. */
+    interface IdentityConfig {
+        /** The OAuth 2.0 client id (Entra: the application id). */
+        @WithName("client-id")
+        Optional<String> clientId();
+
+        /** The token endpoint of any OAuth 2.0 server. Mutually exclusive with {@code tenant-id}. */
+        @WithName("token-url")
+        Optional<String> tokenUrl();
+
+        /** A Microsoft Entra tenant: the token URL becomes {@code {authority-host}/{tenant-id}/oauth2/v2.0/token}. */
+        @WithName("tenant-id")
+        Optional<String> tenantId();
+
+        /** The Entra authority, for sovereign clouds. */
+        @WithName("authority-host")
+        @WithDefault("https://login.microsoftonline.com")
+        String authorityHost();
+
+        /** A file holding the client secret; re-read when it changes. */
+        @WithName("secret-file")
+        Optional<String> secretFile();
+
+        /** The client secret inline: for development only. */
+        Optional<String> secret();
+
+        /** A PEM certificate (chain), or a PKCS#12 key store holding certificate and key. */
+        @WithName("certificate-file")
+        Optional<String> certificateFile();
+
+        /** The PEM (PKCS#8) private key of {@code certificate-file}. */
+        @WithName("key-file")
+        Optional<String> keyFile();
+
+        /** A file holding the password of a PKCS#12 {@code certificate-file}. */
+        @WithName("key-store-password-file")
+        Optional<String> keyStorePasswordFile();
+
+        /** The {@code kid} header of client assertions; left out unless set (Keycloak rejects a foreign kid). */
+        @WithName("key-id")
+        Optional<String> keyId();
+
+        /** The {@code aud} of client assertions; by default the token URL. */
+        @WithName("assertion-audience")
+        Optional<String> assertionAudience();
+
+        /** A federated assertion (e.g. a projected service-account token), read on every token request. */
+        @WithName("assertion-file")
+        Optional<String> assertionFile();
+
+        /** {@code client_secret_basic}, {@code client_secret_post} or {@code private_key_jwt}; derived by default. */
+        @WithName("auth-method")
+        Optional<String> authMethod();
+    }
+
+    /** A token the broker keeps warm. */
+    interface ResourceConfig {
+        /** The identity that requests it; may be left out when exactly one identity exists. */
+        Optional<String> identity();
+
+        /** The scopes to request, e.g. {@code https://graph.microsoft.com/.default}. */
+        Optional<List<String>> scopes();
+
+        /** Extra form parameters of the token request ({@code audience}, {@code resource}, ...). */
+        Map<String, String> params();
+
+        /** Whether readiness waits for this resource's token. */
+        @WithDefault("true")
+        boolean required();
+    }
+
+    /** A local process that may ask for tokens. */
+    interface CallerConfig {
+        /** A file holding the caller's secret, presented in {@code X-IDENTITY-HEADER}; re-read when it changes. */
+        @WithName("secret-file")
+        Optional<String> secretFile();
+
+        /** The resources this caller may have; all when left out. */
+        Optional<List<String>> resources();
+    }
+
+    /** Refresh timing. */
+    interface RefreshConfig {
+        /** No token is served with less than this left. */
+        @WithName("min-serve-ttl")
+        @WithDefault("10s")
+        Duration minServeTtl();
+
+        /** The first retry delay after a failure. */
+        @WithName("backoff-initial")
+        @WithDefault("1s")
+        Duration backoffInitial();
+
+        /** The longest retry delay, and the pace of retries after a permanent failure. */
+        @WithName("backoff-max")
+        @WithDefault("60s")
+        Duration backoffMax();
+
+        /** At most one {@code force_refresh} IdP request per resource in this interval. */
+        @WithName("force-interval")
+        @WithDefault("10s")
+        Duration forceInterval();
+
+        /** How often the sweeper looks for tokens due for refresh and files that changed; {@code off} in some tests. */
+        @WithName("sweep-interval")
+        @WithDefault("1s")
+        String sweepInterval();
+    }
+
+    /** Deadlines of IdP requests. */
+    interface IdpConfig {
+        /** The TCP (and TLS) connect timeout. */
+        @WithName("connect-timeout")
+        @WithDefault("5s")
+        Duration connectTimeout();
+
+        /** The deadline of a whole token exchange, from sending to the parsed answer. */
+        @WithDefault("15s")
+        Duration timeout();
+    }
+}

@@ -1,0 +1,182 @@
+package tokenbroker.idp;
+
+import io.quarkus.oidc.client.OidcClient;
+import io.quarkus.oidc.client.OidcClientException;
+import io.quarkus.oidc.client.OidcClients;
+import io.quarkus.oidc.client.runtime.DisabledOidcClientException;
+import io.quarkus.oidc.client.runtime.OidcClientConfig;
+import io.quarkus.oidc.common.runtime.OidcConstants;
+import io.quarkus.oidc.common.runtime.config.OidcClientCommonConfig.Credentials.Secret.Method;
+import io.smallrye.mutiny.Uni;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.io.IOException;
+import java.net.URI;
+import java.time.DateTimeException;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import tokenbroker.config.BrokerSetup;
+import tokenbroker.config.IdentitySpec;
+import tokenbroker.config.ResourceSpec;
+import tokenbroker.credential.Credential;
+import tokenbroker.credential.KeyMaterialReader;
+import tokenbroker.token.AccessToken;
+
+/**
+ * The {@link IdentityProvider} that speaks the client credentials grant through quarkus-oidc-client: one
+ * {@link OidcClient} per resource (its scopes are part of the client's configuration), rebuilt when the secret
+ * file's content changes.
+ *
+ * <p>quarkus-oidc-client neither caches nor coalesces, has no response deadline and no way to add {@code x5t}
+ * to its assertions, so this class adds the deadline, reads credential files for every request, and passes
+ * certificate and federated assertions as {@code client_assertion} form parameters.
+ */
+@ApplicationScoped
+public class OidcClientIdentityProvider implements IdentityProvider {
+
+    private record ClientHandle(Uni<OidcClient> client, String secret) {
+        @Override
+        public String toString() {
+            return "ClientHandle[secret=<redacted>]";
+        }
+    }
+
+    private final OidcClients clients;
+    private final InstantSource clock;
+    private final BrokerSetup setup;
+    private final KeyMaterialCache keyMaterials = new KeyMaterialCache();
+    /** By resource name. Replaced only by the resource's single in-flight request, so never raced for one key. */
+    private final Map<String, ClientHandle> handles = new ConcurrentHashMap<>();
+
+    OidcClientIdentityProvider(OidcClients clients, InstantSource clock, BrokerSetup setup) {
+        this.clients = clients;
+        this.clock = clock;
+        this.setup = setup;
+    }
+
+    @Override
+    public Uni<AccessToken> acquire(ResourceSpec resource) {
+        String endpoint = endpoint(resource.identity());
+        return Uni.createFrom().deferred(() -> request(resource))
+                .ifNoItem().after(setup.idpTimeout())
+                .failWith(() -> new IdpException(new AcquireFailure.Unreachable(
+                        "no answer from " + endpoint + " within " + setup.idpTimeout().toSeconds() + " s")))
+                .onFailure(f -> !(f instanceof IdpException)).transform(f -> classify(f, endpoint));
+    }
+
+    private Uni<AccessToken> request(ResourceSpec resource) {
+        IdentitySpec identity = resource.identity();
+        Map<String, String> params = new LinkedHashMap<>(resource.params());
+        String secret = null;
+        Credential credential = identity.credential();
+        try {
+            if (credential instanceof Credential.ClientSecret clientSecret) {
+                secret = clientSecret.read();
+                if (secret.isEmpty()) {
+                    return unreachable("credential: the secret file " + clientSecret.file() + " is empty");
+                }
+            } else if (credential instanceof Credential.CertificateKey certificate) {
+                params.put(OidcConstants.CLIENT_ASSERTION_TYPE, OidcConstants.JWT_BEARER_CLIENT_ASSERTION_TYPE);
+                params.put(OidcConstants.CLIENT_ASSERTION, ClientAssertionSigner.sign(identity.clientId(), certificate,
+                        keyMaterials.get(certificate), clock.instant()));
+            } else if (credential instanceof Credential.FederatedAssertion federated) {
+                String assertion = federated.read();
+                if (assertion.isEmpty()) {
+                    return unreachable("credential: the assertion file " + federated.file() + " is empty");
+                }
+                params.put(OidcConstants.CLIENT_ASSERTION_TYPE, OidcConstants.JWT_BEARER_CLIENT_ASSERTION_TYPE);
+                params.put(OidcConstants.CLIENT_ASSERTION, assertion);
+            }
+        } catch (IOException e) {
+            // A file being rotated may be missing for a moment: retry with backoff rather than give up.
+            return unreachable("credential: cannot read a credential file of identity " + identity.name()
+                    + " (" + e.getClass().getSimpleName() + ")");
+        } catch (KeyMaterialReader.KeyMaterialException e) {
+            return unreachable("credential: " + e.getMessage());
+        }
+        Instant sent = clock.instant();
+        return client(resource, secret)
+                .flatMap(client -> client.getTokens(params))
+                .map(tokens -> TokenResponses.toAccessToken(tokens, sent));
+    }
+
+    private Uni<OidcClient> client(ResourceSpec resource, String secret) {
+        ClientHandle current = handles.get(resource.name());
+        if (current != null && Objects.equals(current.secret(), secret)) {
+            return current.client();
+        }
+        Uni<OidcClient> created = clients.newClient(config(resource, secret)).memoize().indefinitely();
+        handles.put(resource.name(), new ClientHandle(created, secret));
+        if (current != null) {
+            current.client().subscribe().with(OidcClientIdentityProvider::closeQuietly, f -> { });
+        }
+        return created.onFailure().invoke(() -> handles.remove(resource.name()));
+    }
+
+    private OidcClientConfig config(ResourceSpec resource, String secret) {
+        IdentitySpec identity = resource.identity();
+        var builder = OidcClientConfig.builder()
+                .id("token-broker-" + resource.name())
+                .tokenPath(identity.tokenUrl())
+                .discoveryEnabled(false)
+                .clientId(identity.clientId())
+                .connectionTimeout(setup.idpConnectTimeout())
+                // The broker owns retries and their backoff. oidc-client retries a reset connection at once, and
+                // refuses 0 here (Mutiny's retry().atMost(0) throws): one quick retry, bounded by our deadline.
+                .connectionRetryCount(1);
+        if (!resource.scopes().isEmpty()) {
+            builder.scopes(resource.scopes());
+        }
+        if (secret != null) {
+            boolean post = ((Credential.ClientSecret) identity.credential()).post();
+            builder.credentials().clientSecret(secret, post ? Method.POST : Method.BASIC).end();
+        }
+        return builder.build();
+    }
+
+    private static IdpException classify(Throwable failure, String endpoint) {
+        if (failure instanceof DisabledOidcClientException) {
+            return new IdpException(new AcquireFailure.Rejected("broker_config",
+                    "quarkus-oidc-client refused the client configuration for " + endpoint, null));
+        }
+        if (failure instanceof OidcClientException) {
+            // Non-200 answers are turned into IdpException by TokenEndpointResponseFilter; what is left is I/O.
+            return new IdpException(new AcquireFailure.Unreachable("cannot reach " + endpoint));
+        }
+        if (failure instanceof io.vertx.core.json.DecodeException || failure instanceof NumberFormatException
+                || failure instanceof ClassCastException || failure instanceof DateTimeException
+                || failure instanceof ArithmeticException) {
+            // Never the exception's message: it may quote the body, and the body may hold a token.
+            return new IdpException(new AcquireFailure.Malformed("the IdP's 200 answer is not a valid token response"));
+        }
+        return new IdpException(new AcquireFailure.Unreachable("request to " + endpoint + " failed ("
+                + failure.getClass().getSimpleName() + ")"));
+    }
+
+    private static Uni<AccessToken> unreachable(String reason) {
+        return Uni.createFrom().failure(new IdpException(new AcquireFailure.Unreachable(reason)));
+    }
+
+    /** The token endpoint's origin, safe to show: no path, no query. */
+    private static String endpoint(IdentitySpec identity) {
+        URI uri = URI.create(identity.tokenUrl());
+        return uri.getScheme() + "://" + uri.getHost() + (uri.getPort() > 0 ? ":" + uri.getPort() : "");
+    }
+
+    private static void closeQuietly(OidcClient client) {
+        try {
+            client.close();
+        } catch (IOException | RuntimeException e) {
+            // closing releases a connection pool; nothing to do if that fails
+        }
+    }
+
+    @PreDestroy
+    void close() {
+        handles.values().forEach(h -> h.client().subscribe().with(OidcClientIdentityProvider::closeQuietly, f -> { }));
+    }
+}

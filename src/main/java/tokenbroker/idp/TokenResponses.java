@@ -1,0 +1,85 @@
+package tokenbroker.idp;
+
+import io.quarkus.oidc.client.Tokens;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+
+/**
+ * Reads an {@link AccessToken} out of a token endpoint's 200 answer, on the broker's clock: quarkus-oidc-client's
+ * own {@code getAccessTokenExpiresAt()} reads the wall clock and may be null.
+ */
+final class TokenResponses {
+
+    private TokenResponses() {
+    }
+
+    /**
+     * @param sent when the request was sent: the token was issued later, so expiry counted from here errs early
+     * @throws IdpException with {@link AcquireFailure.Malformed} when the answer holds no usable token
+     */
+    static tokenbroker.token.AccessToken toAccessToken(Tokens tokens, Instant sent) {
+        String value = tokens.getAccessToken();
+        if (value == null || value.isBlank()) {
+            throw malformed("the IdP's answer has no access_token");
+        }
+        String type = tokens.get("token_type");
+        if (type != null && !type.equalsIgnoreCase("bearer")) {
+            throw malformed("the IdP's token_type is '" + IdpErrorClassifier.text(type) + "', not Bearer");
+        }
+        Instant expiresAt = expiresAt(value, tokens.get("expires_in"), sent);
+        if (!expiresAt.isAfter(sent)) {
+            throw malformed("the IdP's token is already expired (expires_in " + IdpErrorClassifier.text(tokens.get("expires_in")) + ")");
+        }
+        Duration refreshIn = seconds(tokens.get("refresh_in"));
+        return new tokenbroker.token.AccessToken(value, sent, expiresAt, refreshIn, tokens.get("scope"));
+    }
+
+    private static Instant expiresAt(String token, String expiresIn, Instant sent) {
+        if (expiresIn != null) {
+            Duration lifetime = seconds(expiresIn);
+            if (lifetime == null) {
+                throw malformed("the IdP's expires_in is not a number of seconds");
+            }
+            return sent.plus(lifetime);
+        }
+        Long exp = jwtExpiry(token);
+        if (exp == null) {
+            throw malformed("the IdP's answer has neither expires_in nor a JWT exp claim");
+        }
+        return Instant.ofEpochSecond(exp);
+    }
+
+    private static Duration seconds(String text) {
+        if (text == null) {
+            return null;
+        }
+        try {
+            long seconds = Long.parseLong(text.strip());
+            // Ten years and more is a broken IdP, and Instant arithmetic overflows long before Long.MAX_VALUE.
+            return Duration.ofSeconds(Math.max(-1, Math.min(seconds, 10L * 366 * 86_400)));
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    /** The {@code exp} claim of a JWT access token, or {@code null} for an opaque token. Never logs the token. */
+    private static Long jwtExpiry(String token) {
+        String[] parts = token.split("\\.");
+        if (parts.length != 3) {
+            return null;
+        }
+        try {
+            JsonObject claims = new JsonObject(new String(Base64.getUrlDecoder().decode(parts[1]), StandardCharsets.UTF_8));
+            return claims.getValue("exp") instanceof Number n ? n.longValue() : null;
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    private static IdpException malformed(String reason) {
+        return new IdpException(new AcquireFailure.Malformed(reason));
+    }
+}
