@@ -175,7 +175,8 @@ public final class TokenSlot {
         if (thrown != null) {
             failure = thrown instanceof IdpException e ? e.failure()
                     : new AcquireFailure.Unreachable("unexpected " + thrown.getClass().getSimpleName());
-        } else if (!token.validFor(now, policy.minServeTtl())) {
+        } else if (!token.expiresAt().isAfter(now.plus(policy.minServeTtl()))) {
+            // A token that is servable for no time at all would be refreshed again at once, forever.
             failure = new AcquireFailure.Malformed("the IdP's token lives " + token.lifetime().toSeconds()
                     + " s, not longer than min-serve-ttl (" + policy.minServeTtl().toSeconds() + " s)");
         }
