@@ -25,7 +25,10 @@
 #   MVN              Maven command used to fetch the zip (default mvn, else <repo>/mvnw)
 #   MAVEN_REPO_LOCAL local repository (default ~/.m2/repository), passed as -Dmaven.repo.local
 #   KC_REALM_TEMPLATE realm template (default <repo>/src/test/resources/keycloak/broker-realm.json)
-#   JAVA_OPTS_KC_HEAP heap flags for Keycloak (default "-Xms64m -Xmx512m")
+#   JAVA_OPTS        JVM flags for Keycloak; default: kc.sh's own flags but -XX:+UseSerialGC,
+#                    $JAVA_OPTS_KC_HEAP (default "-Xms32m -Xmx256m"), -XX:TieredStopAtLevel=1 (C1 only)
+#   JAVA_OPTS_APPEND extra JVM flags (appended by kc.sh)
+#   JAVA_HOME        JDK to run Keycloak with (17 works; kc.sh uses $JAVA_HOME/bin/java or java)
 #   KC_START_TIMEOUT / KC_STOP_TIMEOUT  seconds (180 / 30)
 #
 # Files written ($DIR = the working directory):
@@ -273,7 +276,15 @@ cmd_start() {
     # our own KC_* knobs must not reach Keycloak, which reads every KC_* variable as an option
     unset KC_DIR KC_PORT KC_REALM_TEMPLATE KC_START_TIMEOUT KC_STOP_TIMEOUT
     export KC_BOOTSTRAP_ADMIN_USERNAME=admin KC_BOOTSTRAP_ADMIN_PASSWORD=admin
-    export JAVA_OPTS_KC_HEAP="${JAVA_OPTS_KC_HEAP:--Xms64m -Xmx512m}"
+    # Small JVM: kc.sh's own default flags, but SerialGC, a 256 MiB heap and C1 only (measured here:
+    # ~350 MiB RSS instead of ~540 MiB, faster start on 2 cores, ~260 grants/s instead of ~550).
+    # A caller's JAVA_OPTS replaces all of this; JAVA_OPTS_APPEND is added by kc.sh.
+    if [ -z "${JAVA_OPTS:-}" ]; then
+      export JAVA_OPTS="-XX:MetaspaceSize=96M -XX:MaxMetaspaceSize=256m -Dfile.encoding=UTF-8 \
+-Dsun.stdout.encoding=UTF-8 -Dsun.err.encoding=UTF-8 -Dstdout.encoding=UTF-8 -Dstderr.encoding=UTF-8 \
+-XX:+ExitOnOutOfMemoryError -Djava.security.egd=file:/dev/urandom -Djdk.tls.rejectClientInitiatedRenegotiation=true \
+-XX:+UseSerialGC ${JAVA_OPTS_KC_HEAP:--Xms32m -Xmx256m} -XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=64m"
+    fi
     exec "${setsid[@]}" bin/kc.sh start-dev --http-host 127.0.0.1 --http-port "$PORT" --import-realm
   ) </dev/null >>"$LOG_FILE" 2>&1 &
   pid=$!

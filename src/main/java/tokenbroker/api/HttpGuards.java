@@ -31,6 +31,13 @@ public class HttpGuards {
             end(ctx, 400, PROXIED);
             return;
         }
+        String path = ctx.request().path();
+        if (path != null && path.startsWith("//")) {
+            // msal4j asks for //metadata/identity/oauth2/token (three slashes if the authority host ends in '/').
+            String query = ctx.request().query();
+            ctx.reroute(path.replaceFirst("^/+", "/") + (query == null ? "" : "?" + query));
+            return;
+        }
         ctx.next();
     }
 

@@ -1,0 +1,27 @@
+package tokenbroker.api.dto;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.time.Duration;
+import java.time.Instant;
+import tokenbroker.token.AccessToken;
+
+/** The App Service managed-identity answer (SPEC §3.2): every value a string, as the Azure SDKs parse it. */
+public record ManagedIdentityTokenBody(
+        @JsonProperty("access_token") String accessToken,
+        @JsonProperty("expires_on") String expiresOn,
+        @JsonProperty("expires_in") String expiresIn,
+        @JsonProperty("resource") String resource,
+        @JsonProperty("token_type") String tokenType,
+        @JsonProperty("client_id") String clientId) {
+
+    public static ManagedIdentityTokenBody of(AccessToken token, String resource, String clientId, Instant now) {
+        long expiresIn = Math.max(0, Duration.between(now, token.expiresAt()).toSeconds());
+        return new ManagedIdentityTokenBody(token.value(), Long.toString(token.expiresAt().getEpochSecond()),
+                Long.toString(expiresIn), resource, "Bearer", clientId);
+    }
+
+    @Override
+    public String toString() {
+        return "ManagedIdentityTokenBody[resource=" + resource + ", accessToken=<redacted>]";
+    }
+}
