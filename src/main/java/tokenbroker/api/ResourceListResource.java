@@ -18,6 +18,7 @@ import tokenbroker.config.CallerSpec;
 public class ResourceListResource {
 
     /** The answer: a list under a key, so that fields can be added later. */
+    @io.quarkus.runtime.annotations.RegisterForReflection
     public record ResourceList(List<ResourceView> resources) {
     }
 

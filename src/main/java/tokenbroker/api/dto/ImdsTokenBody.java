@@ -1,11 +1,13 @@
 package tokenbroker.api.dto;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import java.time.Duration;
 import java.time.Instant;
 import tokenbroker.token.AccessToken;
 
 /** The IMDS token answer (SPEC §3.3): every value a string, {@code refresh_token} empty. */
+@RegisterForReflection
 public record ImdsTokenBody(
         @JsonProperty("access_token") String accessToken,
         @JsonProperty("refresh_token") String refreshToken,

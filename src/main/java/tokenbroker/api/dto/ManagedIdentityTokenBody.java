@@ -1,11 +1,13 @@
 package tokenbroker.api.dto;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import java.time.Duration;
 import java.time.Instant;
 import tokenbroker.token.AccessToken;
 
 /** The App Service managed-identity answer (SPEC §3.2): every value a string, as the Azure SDKs parse it. */
+@RegisterForReflection
 public record ManagedIdentityTokenBody(
         @JsonProperty("access_token") String accessToken,
         @JsonProperty("expires_on") String expiresOn,

@@ -1,11 +1,13 @@
 package tokenbroker.api.dto;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import java.time.Instant;
 import java.util.List;
 import tokenbroker.cache.ResourceStatus;
 
 /** One resource in {@code /v1/resources}: what an operator needs to see, and never the token. */
+@RegisterForReflection
 public record ResourceView(
         @JsonProperty("name") String name,
         @JsonProperty("identity") String identity,

@@ -2,6 +2,7 @@ package tokenbroker.api.dto;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import java.time.Duration;
 import java.time.Instant;
 import tokenbroker.config.ResourceSpec;
@@ -9,6 +10,7 @@ import tokenbroker.token.AccessToken;
 
 /** The native API's token answer (SPEC §3.1). */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@RegisterForReflection
 public record TokenBody(
         @JsonProperty("access_token") String accessToken,
         @JsonProperty("token_type") String tokenType,
