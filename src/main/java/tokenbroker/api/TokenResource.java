@@ -13,6 +13,8 @@ import java.time.InstantSource;
 import tokenbroker.api.dto.TokenBody;
 import tokenbroker.cache.TokenSlot;
 import tokenbroker.config.CallerSpec;
+import tokenbroker.metrics.BrokerMetrics;
+import tokenbroker.metrics.BrokerMetrics.Endpoint;
 import tokenbroker.token.AccessToken;
 
 /**
@@ -26,10 +28,12 @@ public class TokenResource {
 
     private final ResourceGate gate;
     private final InstantSource clock;
+    private final BrokerMetrics metrics;
 
-    TokenResource(ResourceGate gate, InstantSource clock) {
+    TokenResource(ResourceGate gate, InstantSource clock, BrokerMetrics metrics) {
         this.gate = gate;
         this.clock = clock;
+        this.metrics = metrics;
     }
 
     @GET
@@ -37,20 +41,32 @@ public class TokenResource {
     public Uni<Response> token(@PathParam("resource") String resource, @HeaderParam("Metadata") String metadata,
             @HeaderParam("X-IDENTITY-HEADER") String callerSecret, @QueryParam("min_ttl") String minTtl,
             @QueryParam("force_refresh") String forceRefresh, @HeaderParam("Accept") String accept) {
-        requireMetadata(metadata);
-        CallerSpec caller = gate.caller(callerSecret);
-        TokenSlot slot = gate.slot(caller, resource);
-        Duration wanted = minTtl(minTtl);
-        boolean force = flag("force_refresh", forceRefresh);
+        TokenSlot slot;
+        Duration wanted;
+        boolean force;
+        try {
+            requireMetadata(metadata);
+            CallerSpec caller = gate.caller(callerSecret);
+            slot = gate.slot(caller, resource);
+            wanted = minTtl(minTtl);
+            force = flag("force_refresh", forceRefresh);
+        } catch (ApiError e) {
+            metrics.error(resource, Endpoint.NATIVE);
+            throw e;
+        }
         boolean plain = wantsPlainText(accept);
         if (!force && wanted.isZero()) {
             AccessToken cached = slot.servable();
             if (cached != null) {
+                metrics.hit(resource, Endpoint.NATIVE);
                 return Uni.createFrom().item(render(cached, slot, plain));
             }
         }
         Uni<AccessToken> token = force ? slot.forceRefresh() : slot.token(wanted);
-        return token.map(t -> render(t, slot, plain));
+        return token.map(t -> {
+            metrics.waited(resource, Endpoint.NATIVE);
+            return render(t, slot, plain);
+        }).onFailure().invoke(() -> metrics.error(resource, Endpoint.NATIVE));
     }
 
     private Response render(AccessToken token, TokenSlot slot, boolean plain) {

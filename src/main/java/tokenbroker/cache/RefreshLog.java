@@ -1,6 +1,7 @@
 package tokenbroker.cache;
 
 import io.quarkus.logging.Log;
+import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.time.Instant;
 import tokenbroker.config.ResourceSpec;
@@ -8,7 +9,8 @@ import tokenbroker.idp.AcquireFailure;
 import tokenbroker.token.AccessToken;
 
 /** One log line per refresh (SPEC §6): resource, outcome, expiry, duration. Never the token. */
-public final class RefreshLog implements RefreshListener {
+@ApplicationScoped
+public class RefreshLog implements RefreshListener {
 
     @Override
     public void refreshed(ResourceSpec resource, AccessToken token, AcquireFailure failure, Duration took, Instant retryAt) {

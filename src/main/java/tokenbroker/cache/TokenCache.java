@@ -1,11 +1,13 @@
 package tokenbroker.cache;
 
+import io.quarkus.arc.All;
 import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.InstantSource;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import tokenbroker.config.BrokerSetup;
@@ -25,10 +27,15 @@ public class TokenCache {
     /** Written once in the constructor. */
     private final Map<String, TokenSlot> slots;
 
-    TokenCache(BrokerSetup setup, IdentityProvider idp, InstantSource clock) {
+    TokenCache(BrokerSetup setup, IdentityProvider idp, InstantSource clock, @All List<RefreshListener> listeners) {
         RefreshPolicy policy = new RefreshPolicy(setup.minServeTtl(), RefreshPolicy.DEFAULT_JITTER);
         Backoff backoff = new Backoff(setup.backoffInitial(), setup.backoffMax());
-        RefreshListener listener = new RefreshLog();
+        List<RefreshListener> all = List.copyOf(listeners);
+        RefreshListener listener = (resource, token, failure, took, retryAt) -> {
+            for (RefreshListener l : all) {
+                l.refreshed(resource, token, failure, took, retryAt);
+            }
+        };
         Map<String, TokenSlot> built = new LinkedHashMap<>();
         for (ResourceSpec resource : setup.resources().values()) {
             built.put(resource.name(), new TokenSlot(resource, idp, clock, policy, backoff, setup.forceInterval(),

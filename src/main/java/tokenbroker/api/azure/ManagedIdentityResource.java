@@ -13,6 +13,8 @@ import tokenbroker.api.ResourceGate;
 import tokenbroker.api.dto.ManagedIdentityTokenBody;
 import tokenbroker.cache.TokenSlot;
 import tokenbroker.config.CallerSpec;
+import tokenbroker.metrics.BrokerMetrics;
+import tokenbroker.metrics.BrokerMetrics.Endpoint;
 import tokenbroker.token.AccessToken;
 
 /**
@@ -27,11 +29,13 @@ public class ManagedIdentityResource {
     private final ResourceGate gate;
     private final AzureResourceIndex index;
     private final InstantSource clock;
+    private final BrokerMetrics metrics;
 
-    ManagedIdentityResource(ResourceGate gate, AzureResourceIndex index, InstantSource clock) {
+    ManagedIdentityResource(ResourceGate gate, AzureResourceIndex index, InstantSource clock, BrokerMetrics metrics) {
         this.gate = gate;
         this.index = index;
         this.clock = clock;
+        this.metrics = metrics;
     }
 
     @GET
@@ -52,10 +56,22 @@ public class ManagedIdentityResource {
             }
             TokenSlot found = index.find(resource, clientId);
             TokenSlot slot = gate.slot(caller, found.resource().name());
+            String name = slot.resource().name();
             AccessToken cached = slot.servable();
-            Uni<AccessToken> token = cached != null ? Uni.createFrom().item(cached) : slot.token(java.time.Duration.ZERO);
-            return token.map(t -> render(t, slot, resource)).onFailure().recoverWithItem(AzureErrors::toResponse);
+            if (cached != null) {
+                metrics.hit(name, Endpoint.MSI);
+                return Uni.createFrom().item(render(cached, slot, resource));
+            }
+            Uni<AccessToken> token = slot.token(java.time.Duration.ZERO);
+            return token.map(t -> {
+                metrics.waited(name, Endpoint.MSI);
+                return render(t, slot, resource);
+            }).onFailure().recoverWithItem(f -> {
+                metrics.error(name, Endpoint.MSI);
+                return AzureErrors.toResponse(f);
+            });
         } catch (ApiError e) {
+            metrics.error(null, Endpoint.MSI);
             return Uni.createFrom().item(AzureErrors.toResponse(e));
         }
     }
