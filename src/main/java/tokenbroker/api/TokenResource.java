@@ -10,7 +10,6 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.time.Duration;
 import java.time.InstantSource;
-import tokenbroker.api.dto.TokenBody;
 import tokenbroker.cache.TokenSlot;
 import tokenbroker.config.CallerSpec;
 import tokenbroker.metrics.BrokerMetrics;
@@ -29,8 +28,10 @@ public class TokenResource {
     private final ResourceGate gate;
     private final InstantSource clock;
     private final BrokerMetrics metrics;
+    private final TokenRenderer renderer;
 
-    TokenResource(ResourceGate gate, InstantSource clock, BrokerMetrics metrics) {
+    TokenResource(ResourceGate gate, InstantSource clock, BrokerMetrics metrics, TokenRenderer renderer) {
+        this.renderer = renderer;
         this.gate = gate;
         this.clock = clock;
         this.metrics = metrics;
@@ -73,7 +74,7 @@ public class TokenResource {
         if (plain) {
             return Response.ok(token.value(), MediaType.TEXT_PLAIN_TYPE).build();
         }
-        return Response.ok(TokenBody.of(token, slot.resource(), clock.instant()), MediaType.APPLICATION_JSON_TYPE).build();
+        return Response.ok(renderer.nativeJson(token, slot.resource(), clock.instant()), MediaType.APPLICATION_JSON_TYPE).build();
     }
 
     static void requireMetadata(String metadata) {

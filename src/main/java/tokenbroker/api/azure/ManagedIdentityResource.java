@@ -10,7 +10,7 @@ import jakarta.ws.rs.core.Response;
 import java.time.InstantSource;
 import tokenbroker.api.ApiError;
 import tokenbroker.api.ResourceGate;
-import tokenbroker.api.dto.ManagedIdentityTokenBody;
+import tokenbroker.api.TokenRenderer;
 import tokenbroker.cache.TokenSlot;
 import tokenbroker.config.CallerSpec;
 import tokenbroker.metrics.BrokerMetrics;
@@ -30,8 +30,11 @@ public class ManagedIdentityResource {
     private final AzureResourceIndex index;
     private final InstantSource clock;
     private final BrokerMetrics metrics;
+    private final TokenRenderer renderer;
 
-    ManagedIdentityResource(ResourceGate gate, AzureResourceIndex index, InstantSource clock, BrokerMetrics metrics) {
+    ManagedIdentityResource(ResourceGate gate, AzureResourceIndex index, InstantSource clock, BrokerMetrics metrics,
+            TokenRenderer renderer) {
+        this.renderer = renderer;
         this.gate = gate;
         this.index = index;
         this.clock = clock;
@@ -77,7 +80,7 @@ public class ManagedIdentityResource {
     }
 
     private Response render(AccessToken token, TokenSlot slot, String resource) {
-        var body = ManagedIdentityTokenBody.of(token, resource, slot.resource().identity().clientId(), clock.instant());
+        byte[] body = renderer.managedIdentityJson(token, slot.resource(), resource, clock.instant());
         return Response.ok(body, MediaType.APPLICATION_JSON_TYPE).build();
     }
 }

@@ -2,7 +2,6 @@ package tokenbroker.api.dto;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.quarkus.runtime.annotations.RegisterForReflection;
-import java.time.Duration;
 import java.time.Instant;
 import tokenbroker.token.AccessToken;
 
@@ -19,7 +18,7 @@ public record ImdsTokenBody(
         @JsonProperty("client_id") String clientId) {
 
     public static ImdsTokenBody of(AccessToken token, String resource, String clientId, Instant now) {
-        long expiresIn = Math.max(0, Duration.between(now, token.expiresAt()).toSeconds());
+        long expiresIn = Math.max(0, token.expiresAt().getEpochSecond() - now.getEpochSecond());
         return new ImdsTokenBody(token.value(), "", Long.toString(expiresIn), Long.toString(token.expiresAt().getEpochSecond()),
                 Long.toString(token.obtainedAt().getEpochSecond()), resource, "Bearer", clientId);
     }

@@ -2,7 +2,6 @@ package tokenbroker.api.dto;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.quarkus.runtime.annotations.RegisterForReflection;
-import java.time.Duration;
 import java.time.Instant;
 import tokenbroker.token.AccessToken;
 
@@ -17,7 +16,7 @@ public record ManagedIdentityTokenBody(
         @JsonProperty("client_id") String clientId) {
 
     public static ManagedIdentityTokenBody of(AccessToken token, String resource, String clientId, Instant now) {
-        long expiresIn = Math.max(0, Duration.between(now, token.expiresAt()).toSeconds());
+        long expiresIn = Math.max(0, token.expiresAt().getEpochSecond() - now.getEpochSecond());
         return new ManagedIdentityTokenBody(token.value(), Long.toString(token.expiresAt().getEpochSecond()),
                 Long.toString(expiresIn), resource, "Bearer", clientId);
     }

@@ -3,7 +3,6 @@ package tokenbroker.api.dto;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.quarkus.runtime.annotations.RegisterForReflection;
-import java.time.Duration;
 import java.time.Instant;
 import tokenbroker.config.ResourceSpec;
 import tokenbroker.token.AccessToken;
@@ -20,7 +19,7 @@ public record TokenBody(
         @JsonProperty("scope") String scope) {
 
     public static TokenBody of(AccessToken token, ResourceSpec resource, Instant now) {
-        long expiresIn = Math.max(0, Duration.between(now, token.expiresAt()).toSeconds());
+        long expiresIn = Math.max(0, token.expiresAt().getEpochSecond() - now.getEpochSecond());
         String scope = token.scope() != null ? token.scope() : resource.scope();
         return new TokenBody(token.value(), "Bearer", expiresIn, token.expiresAt().getEpochSecond(), resource.name(), scope);
     }
