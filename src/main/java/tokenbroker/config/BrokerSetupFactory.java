@@ -4,6 +4,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -112,8 +113,9 @@ public final class BrokerSetupFactory {
                         + (knownIdentities.isEmpty() ? "none" : String.join(", ", knownIdentities)) + ")");
                 ok = false;
             }
-            List<String> scopes = resource.scopes().orElse(List.of()).stream().map(String::strip).filter(s -> !s.isEmpty())
-                    .toList();
+            // OAuth writes scopes space-separated and SmallRye splits lists on commas only: "a b" is two scopes.
+            List<String> scopes = resource.scopes().orElse(List.of()).stream().flatMap(s -> Arrays.stream(s.strip().split("\\s+")))
+                    .filter(s -> !s.isEmpty()).toList();
             IdentitySpec identity = identityName == null ? null : identities.get(identityName);
             if (identity != null && identity.entra()) {
                 ok &= checkEntraScopes(key + ".scopes", scopes);
