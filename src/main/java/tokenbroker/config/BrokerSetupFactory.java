@@ -77,10 +77,12 @@ public final class BrokerSetupFactory {
                 identityChecks.check(e.getKey(), e.getValue()).ifPresent(spec -> identities.put(e.getKey(), spec));
             }
         }
+        int before = problems.size();
         if (config.identities().isEmpty()) {
             identityChecks.fromWorkloadIdentity(env).ifPresent(spec -> identities.put(spec.name(), spec));
         }
-        if (config.identities().isEmpty() && identities.isEmpty()) {
+        // Not when the workload identity variables are set but wrong: their own problems say what to fix.
+        if (config.identities().isEmpty() && identities.isEmpty() && problems.size() == before) {
             problems.add("broker.identities: no identity is configured; set broker.identities.<id>.client-id with a token-url"
                     + " or tenant-id and one credential, or the AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_FEDERATED_TOKEN_FILE"
                     + " variables of Azure Workload Identity");
