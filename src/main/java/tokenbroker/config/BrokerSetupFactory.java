@@ -4,6 +4,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -76,10 +77,12 @@ public final class BrokerSetupFactory {
                 identityChecks.check(e.getKey(), e.getValue()).ifPresent(spec -> identities.put(e.getKey(), spec));
             }
         }
+        int before = problems.size();
         if (config.identities().isEmpty()) {
             identityChecks.fromWorkloadIdentity(env).ifPresent(spec -> identities.put(spec.name(), spec));
         }
-        if (config.identities().isEmpty() && identities.isEmpty()) {
+        // Not when the workload identity variables are set but wrong: their own problems say what to fix.
+        if (config.identities().isEmpty() && identities.isEmpty() && problems.size() == before) {
             problems.add("broker.identities: no identity is configured; set broker.identities.<id>.client-id with a token-url"
                     + " or tenant-id and one credential, or the AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_FEDERATED_TOKEN_FILE"
                     + " variables of Azure Workload Identity");
@@ -112,8 +115,9 @@ public final class BrokerSetupFactory {
                         + (knownIdentities.isEmpty() ? "none" : String.join(", ", knownIdentities)) + ")");
                 ok = false;
             }
-            List<String> scopes = resource.scopes().orElse(List.of()).stream().map(String::strip).filter(s -> !s.isEmpty())
-                    .toList();
+            // OAuth writes scopes space-separated and SmallRye splits lists on commas only: "a b" is two scopes.
+            List<String> scopes = resource.scopes().orElse(List.of()).stream().flatMap(s -> Arrays.stream(s.strip().split("\\s+")))
+                    .filter(s -> !s.isEmpty()).toList();
             IdentitySpec identity = identityName == null ? null : identities.get(identityName);
             if (identity != null && identity.entra()) {
                 ok &= checkEntraScopes(key + ".scopes", scopes);

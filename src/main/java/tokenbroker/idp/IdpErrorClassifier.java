@@ -45,7 +45,7 @@ public final class IdpErrorClassifier {
     }
 
     private static JsonObject parse(String body) {
-        if (body == null || body.isBlank() || body.charAt(0) != '{') {
+        if (body == null || body.isBlank() || body.strip().charAt(0) != '{') { // JSON may start with white space
             return null;
         }
         try {

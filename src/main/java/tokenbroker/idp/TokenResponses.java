@@ -13,6 +13,9 @@ import java.util.Base64;
  */
 final class TokenResponses {
 
+    /** Ten years and more is a broken IdP, and Instant arithmetic overflows long before Long.MAX_VALUE. */
+    private static final long MAX_LIFETIME_SECONDS = 10L * 366 * 86_400;
+
     private TokenResponses() {
     }
 
@@ -49,7 +52,9 @@ final class TokenResponses {
         if (exp == null) {
             throw malformed("the IdP's answer has neither expires_in nor a JWT exp claim");
         }
-        return Instant.ofEpochSecond(exp);
+        // Capped like expires_in: a far-future exp would overflow RefreshPolicy's millisecond arithmetic.
+        return exp >= sent.getEpochSecond() + MAX_LIFETIME_SECONDS ? sent.plusSeconds(MAX_LIFETIME_SECONDS)
+                : Instant.ofEpochSecond(Math.max(0, exp));
     }
 
     private static Duration seconds(String text) {
@@ -58,8 +63,7 @@ final class TokenResponses {
         }
         try {
             long seconds = Long.parseLong(text.strip());
-            // Ten years and more is a broken IdP, and Instant arithmetic overflows long before Long.MAX_VALUE.
-            return Duration.ofSeconds(Math.max(-1, Math.min(seconds, 10L * 366 * 86_400)));
+            return Duration.ofSeconds(Math.max(-1, Math.min(seconds, MAX_LIFETIME_SECONDS)));
         } catch (NumberFormatException e) {
             return null;
         }

@@ -28,7 +28,9 @@ public record Backoff(Duration initial, Duration max) {
     public Duration delay(int failures, double random) {
         long initialMs = initial.toMillis();
         int doublings = Math.max(0, Math.min(failures - 1, 30));
-        long ceilingMs = Math.min(max.toMillis(), initialMs << doublings);
+        // Shifting by the number of leading zeros or more would overflow into a negative ceiling: saturate.
+        long doubledMs = doublings < Long.numberOfLeadingZeros(initialMs) ? initialMs << doublings : Long.MAX_VALUE;
+        long ceilingMs = Math.min(max.toMillis(), doubledMs);
         return Duration.ofMillis(initialMs + (long) (random * (ceilingMs - initialMs)));
     }
 
