@@ -15,8 +15,10 @@
 #        for http://127.0.0.1:P/realms/broker/.well-known/openid-configuration to answer 200.
 #        Progress goes to stderr; the LAST line on stdout is `KEYCLOAK_URL=http://127.0.0.1:P`.
 #        If this DIR's Keycloak is already running, it is reused (no fresh realm) and its URL printed.
+#        A Keycloak killed by a signal during start-up that `stop` did not send is started once more.
 # stop   SIGTERM, wait up to KC_STOP_TIMEOUT (30 s), then SIGKILL; removes the pid file.
-# status Prints `running KEYCLOAK_URL=...` (exit 0) or `stopped` (exit 3).
+# status Prints `running pid=N KEYCLOAK_URL=...` (exit 0) or `stopped` (exit 3).
+# Several working directories (--dir) can run side by side, each on its own port.
 #
 # Environment:
 #   KC_DIR           working directory (default <repo>/target/keycloak); --dir wins
@@ -25,8 +27,9 @@
 #   MVN              Maven command used to fetch the zip (default mvn, else <repo>/mvnw)
 #   MAVEN_REPO_LOCAL local repository (default ~/.m2/repository), passed as -Dmaven.repo.local
 #   KC_REALM_TEMPLATE realm template (default <repo>/src/test/resources/keycloak/broker-realm.json)
-#   JAVA_OPTS        JVM flags for Keycloak; default: kc.sh's own flags but -XX:+UseSerialGC,
-#                    $JAVA_OPTS_KC_HEAP (default "-Xms32m -Xmx256m"), -XX:TieredStopAtLevel=1 (C1 only)
+#   KEYCLOAK_JAVA_OPTS all JVM flags for Keycloak (a plain JAVA_OPTS is ignored); default: kc.sh's own
+#                    flags but -XX:+UseSerialGC, $JAVA_OPTS_KC_HEAP (default "-Xms32m -Xmx256m") and
+#                    -XX:TieredStopAtLevel=1 (C1 only: smaller and quicker to start, ~half the grants/s)
 #   JAVA_OPTS_APPEND extra JVM flags (appended by kc.sh)
 #   JAVA_HOME        JDK to run Keycloak with (17 works; kc.sh uses $JAVA_HOME/bin/java or java)
 #   KC_START_TIMEOUT / KC_STOP_TIMEOUT  seconds (180 / 30)
@@ -52,6 +55,14 @@
 # Events: CLIENT_LOGIN, CLIENT_LOGIN_ERROR, INTROSPECT_TOKEN(_ERROR), e.g. count IdP requests with
 #   GET /admin/realms/broker/events?type=CLIENT_LOGIN&client=broker-secret&max=10000
 # Admin console user: admin / admin (master realm). Everything listens on 127.0.0.1 only.
+#
+# Keycloak 26.5.6 behaviour seen with this realm:
+#   - wrong client secret -> 401 {"error":"unauthorized_client"} (not invalid_client)
+#   - assertion jti replayed -> 400 invalid_client "Token reuse detected"; a foreign `kid` ->
+#     400 invalid_client "Unable to load public key"; x5t / x5t#S256 headers are accepted and ignored;
+#     aud may be the token URL or the realm URL (issuer); client_id in the form is accepted
+#   - expires_in is computed at response time: 59 instead of 60 when the grant crosses a second
+#   - no scope asked -> "scope":"" and no aud claim; each asked scope comes back in "scope"
 set -euo pipefail
 
 KEYCLOAK_VERSION="${KEYCLOAK_VERSION:-26.5.6}"
@@ -84,22 +95,18 @@ if [ -n "$PORT" ] && ! [[ "$PORT" =~ ^[0-9]+$ && "$PORT" -ge 1 && "$PORT" -le 65
   die "invalid port: $PORT"
 fi
 
-PID_FILE="$DIR/keycloak.pid"
-PORT_FILE="$DIR/keycloak.port"
-LOG_FILE="$DIR/keycloak.log"
-ENV_FILE="$DIR/keycloak.env"
-KEYS="$DIR/keys"
-DIST="$DIR/dist"
-
 # --- process helpers -------------------------------------------------------------------------------
 
-# true when $1 is a live process that looks like a Keycloak we started (kc.sh or its java child)
+# true when $1 is a live process that is the Keycloak of this $DIR (kc.sh, or java after kc.sh's exec)
 is_keycloak_pid() {
   local pid="$1"
   [[ "$pid" =~ ^[0-9]+$ ]] || return 1
   kill -0 "$pid" 2>/dev/null || return 1
   if [ -r "/proc/$pid/cmdline" ]; then
     tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -e 'kc\.sh' -e 'quarkus-run\.jar' || return 1
+    # and it is the one for this directory (kc.sh runs with $DIST as working directory), not a
+    # Keycloak of another working directory that happens to have a recycled pid
+    [ "$(readlink "/proc/$pid/cwd" 2>/dev/null)" = "$DIST" ] || return 1
   fi
   return 0
 }
@@ -121,6 +128,8 @@ port_is_free() {
     python3 - "$p" <<'EOF' 2>/dev/null
 import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+# like the server will: connections in TIME_WAIT from a previous run do not make the port busy
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 try:
     s.bind(("127.0.0.1", int(sys.argv[1])))
 except OSError:
@@ -130,7 +139,8 @@ finally:
 EOF
   else
     # nobody answering on 127.0.0.1:p => treat as free
-    ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null
+    if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then return 1; fi
+    return 0
   fi
 }
 
@@ -150,12 +160,17 @@ ensure_zip() {
   if [ -s "$ZIP" ] && unzip -tqq "$ZIP" "keycloak-$KEYCLOAK_VERSION/version.txt" >/dev/null 2>&1; then
     return 0
   fi
+  # a truncated download would otherwise be taken as present by Maven
+  [ -e "$ZIP" ] && { log "removing unreadable $ZIP"; rm -f "$ZIP"; }
   local mvn="${MVN:-}"
   if [ -z "$mvn" ]; then
     if command -v mvn >/dev/null 2>&1; then mvn=mvn; else mvn="$ROOT/mvnw"; fi
   fi
+  # Maven runs in another directory below: make a relative command (MVN=./mvnw) absolute
+  local first="${mvn%% *}"
+  if [[ "$first" == */* && "$first" != /* ]]; then mvn="$PWD/$mvn"; fi
   log "fetching org.keycloak:keycloak-quarkus-dist:$KEYCLOAK_VERSION:zip with $mvn"
-  local args=(-q -B dependency:get "-Dartifact=org.keycloak:keycloak-quarkus-dist:$KEYCLOAK_VERSION:zip"
+  local args=(-q -B -Dstyle.color=never dependency:get "-Dartifact=org.keycloak:keycloak-quarkus-dist:$KEYCLOAK_VERSION:zip"
               -Dtransitive=false)
   [ -n "${MAVEN_REPO_LOCAL:-}" ] && args+=("-Dmaven.repo.local=$MAVEN_REPO_LOCAL")
   # run outside the project so Maven does not load (and resolve) our pom.xml
@@ -240,6 +255,57 @@ KEYCLOAK_CLIENT_P12_PASS_FILE=$KEYS/client-jwt.p12.pass
 EOF
 }
 
+# Launch kc.sh in the background and wait for the realm. Returns 0 when ready, 1 on failure,
+# 2 when Keycloak was killed by a signal that our own `stop` did not send (pid file still ours).
+launch_and_wait() {
+  local url="$1" pid
+  : >"$LOG_FILE"
+  local setsid=()
+  command -v setsid >/dev/null 2>&1 && setsid=(setsid)
+  (
+    cd "$DIST"
+    # our own KC_* knobs must not reach Keycloak, which reads every KC_* variable as an option
+    unset KC_DIR KC_PORT KC_REALM_TEMPLATE KC_START_TIMEOUT KC_STOP_TIMEOUT
+    export KC_BOOTSTRAP_ADMIN_USERNAME=admin KC_BOOTSTRAP_ADMIN_PASSWORD=admin
+    # Small JVM: kc.sh's own default flags, but SerialGC, a 256 MiB heap and C1 only (measured here:
+    # ~350 MiB RSS instead of ~540 MiB, ~260 grants/s instead of ~550). A JAVA_OPTS meant for other
+    # JVMs (Maven, CI) must not leak in: only KEYCLOAK_JAVA_OPTS replaces this; kc.sh adds JAVA_OPTS_APPEND.
+    export JAVA_OPTS="${KEYCLOAK_JAVA_OPTS:--XX:MetaspaceSize=96M -XX:MaxMetaspaceSize=256m -Dfile.encoding=UTF-8 \
+-Dsun.stdout.encoding=UTF-8 -Dsun.err.encoding=UTF-8 -Dstdout.encoding=UTF-8 -Dstderr.encoding=UTF-8 \
+-XX:+ExitOnOutOfMemoryError -Djava.security.egd=file:/dev/urandom -Djdk.tls.rejectClientInitiatedRenegotiation=true \
+-XX:+UseSerialGC ${JAVA_OPTS_KC_HEAP:--Xms32m -Xmx256m} -XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=64m}"
+    exec "${setsid[@]}" bin/kc.sh start-dev --http-host 127.0.0.1 --http-port "$PORT" --import-realm
+  ) </dev/null >>"$LOG_FILE" 2>&1 &
+  pid=$!
+  printf '%s\n' "$pid" >"$PID_FILE"
+
+  local discovery="$url/realms/$REALM/.well-known/openid-configuration"
+  local timeout="${KC_START_TIMEOUT:-180}" t_start=$SECONDS
+  until curl -fsS -o /dev/null --max-time 5 "$discovery" 2>/dev/null; do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      local rc=0
+      wait "$pid" || rc=$?
+      log "Keycloak exited (status $rc) during start-up; last log lines:"
+      tail -n 40 "$LOG_FILE" >&2 || true
+      if [ "$rc" -gt 128 ] && [ "$(cat "$PID_FILE" 2>/dev/null)" = "$pid" ]; then
+        rm -f "$PID_FILE"
+        return 2
+      fi
+      rm -f "$PID_FILE"
+      return 1
+    fi
+    if [ $((SECONDS - t_start)) -ge "$timeout" ]; then
+      log "Keycloak not ready after ${timeout}s; last log lines:"
+      tail -n 60 "$LOG_FILE" >&2 || true
+      cmd_stop >&2 || true
+      return 1
+    fi
+    sleep 1
+  done
+  log "ready in $((SECONDS - t_start))s, pid $pid, realm $REALM"
+  return 0
+}
+
 cmd_start() {
   local pid
   if pid="$(running_pid)"; then
@@ -261,53 +327,23 @@ cmd_start() {
   fi
   ensure_dist
   ensure_keys
-  render_realm
 
   printf '%s\n' "$PORT" >"$PORT_FILE"
   local url="http://127.0.0.1:$PORT"
   write_env "$url"
 
-  log "starting Keycloak $KEYCLOAK_VERSION on $url (log: $LOG_FILE)"
-  : >"$LOG_FILE"
-  local setsid=()
-  command -v setsid >/dev/null 2>&1 && setsid=(setsid)
-  (
-    cd "$DIST"
-    # our own KC_* knobs must not reach Keycloak, which reads every KC_* variable as an option
-    unset KC_DIR KC_PORT KC_REALM_TEMPLATE KC_START_TIMEOUT KC_STOP_TIMEOUT
-    export KC_BOOTSTRAP_ADMIN_USERNAME=admin KC_BOOTSTRAP_ADMIN_PASSWORD=admin
-    # Small JVM: kc.sh's own default flags, but SerialGC, a 256 MiB heap and C1 only (measured here:
-    # ~350 MiB RSS instead of ~540 MiB, faster start on 2 cores, ~260 grants/s instead of ~550).
-    # A caller's JAVA_OPTS replaces all of this; JAVA_OPTS_APPEND is added by kc.sh.
-    if [ -z "${JAVA_OPTS:-}" ]; then
-      export JAVA_OPTS="-XX:MetaspaceSize=96M -XX:MaxMetaspaceSize=256m -Dfile.encoding=UTF-8 \
--Dsun.stdout.encoding=UTF-8 -Dsun.err.encoding=UTF-8 -Dstdout.encoding=UTF-8 -Dstderr.encoding=UTF-8 \
--XX:+ExitOnOutOfMemoryError -Djava.security.egd=file:/dev/urandom -Djdk.tls.rejectClientInitiatedRenegotiation=true \
--XX:+UseSerialGC ${JAVA_OPTS_KC_HEAP:--Xms32m -Xmx256m} -XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=64m"
-    fi
-    exec "${setsid[@]}" bin/kc.sh start-dev --http-host 127.0.0.1 --http-port "$PORT" --import-realm
-  ) </dev/null >>"$LOG_FILE" 2>&1 &
-  pid=$!
-  printf '%s\n' "$pid" >"$PID_FILE"
-
-  local discovery="$url/realms/$REALM/.well-known/openid-configuration"
-  local timeout="${KC_START_TIMEOUT:-180}" t_start=$SECONDS
-  until curl -fsS -o /dev/null --max-time 5 "$discovery" 2>/dev/null; do
-    if ! kill -0 "$pid" 2>/dev/null; then
-      log "Keycloak exited during start-up; last log lines:"
-      tail -n 60 "$LOG_FILE" >&2 || true
-      rm -f "$PID_FILE"
-      exit 1
-    fi
-    if [ $((SECONDS - t_start)) -ge "$timeout" ]; then
-      log "Keycloak not ready after ${timeout}s; last log lines:"
-      tail -n 60 "$LOG_FILE" >&2 || true
-      cmd_stop >&2 || true
-      exit 1
-    fi
-    sleep 1
+  local attempt rc
+  for attempt in 1 2; do
+    render_realm   # also drops data/h2: every attempt imports the realm afresh
+    log "starting Keycloak $KEYCLOAK_VERSION on $url (log: $LOG_FILE)"
+    rc=0
+    launch_and_wait "$url" || rc=$?
+    [ "$rc" -eq 0 ] && break
+    # a signal from outside (not our `stop`) during start-up gets one more try; anything else fails
+    [ "$rc" -eq 2 ] && [ "$attempt" -eq 1 ] && { log "killed by a signal we did not send: retrying once"; continue; }
+    exit 1
   done
-  log "ready in $((SECONDS - t_start))s (total $((SECONDS - t0))s), pid $pid, realm $REALM"
+  log "Keycloak up after $((SECONDS - t0))s in total"
   echo "KEYCLOAK_URL=$url"
 }
 
@@ -318,21 +354,20 @@ cmd_stop() {
     log "not running"
     return 0
   fi
-  local kids
-  kids="$(child_pids "$pid")"
+  # kc.sh forwards SIGTERM to its java child and waits for it; remember the child for the SIGKILL case
+  local kids=() all
+  mapfile -t kids < <(child_pids "$pid")
+  all=("$pid" "${kids[@]}")
   log "stopping Keycloak (pid $pid)"
   kill -TERM "$pid" 2>/dev/null || true
   local i limit=$(( ${KC_STOP_TIMEOUT:-30} * 5 ))
   for ((i = 0; i < limit; i++)); do
-    local alive=false k
-    kill -0 "$pid" 2>/dev/null && alive=true
-    for k in $kids; do kill -0 "$k" 2>/dev/null && alive=true; done
-    [ "$alive" = false ] && break
+    kill -0 "${all[@]}" 2>/dev/null || break   # true while at least one of them is alive
     sleep 0.2
   done
-  if kill -0 "$pid" 2>/dev/null || { [ -n "$kids" ] && kill -0 $kids 2>/dev/null; }; then
+  if kill -0 "${all[@]}" 2>/dev/null; then
     log "still alive after ${KC_STOP_TIMEOUT:-30}s: SIGKILL"
-    kill -KILL "$pid" $kids 2>/dev/null || true
+    kill -KILL "${all[@]}" 2>/dev/null || true
   fi
   rm -f "$PID_FILE"
   log "stopped"
@@ -354,7 +389,7 @@ case "$CMD" in
   *) usage; die "unknown command: ${CMD:-<none>}" ;;
 esac
 if [ "$CMD" = start ]; then mkdir -p "$DIR"; fi
-if [ -d "$DIR" ]; then DIR="$(cd "$DIR" && pwd)"; fi
+if [ -d "$DIR" ]; then DIR="$(cd "$DIR" && pwd -P)"; fi
 PID_FILE="$DIR/keycloak.pid"; PORT_FILE="$DIR/keycloak.port"; LOG_FILE="$DIR/keycloak.log"
 ENV_FILE="$DIR/keycloak.env"; KEYS="$DIR/keys"; DIST="$DIR/dist"
 "cmd_$CMD"
