@@ -95,7 +95,8 @@ public final class BrokerSetupFactory {
         if (config.resources().isEmpty()) {
             problems.add("broker.resources: no resource is configured; set broker.resources.<name>.scopes");
         }
-        Set<String> knownIdentities = config.identities().isEmpty() ? identities.keySet() : config.identities().keySet();
+        Set<String> knownIdentities = new java.util.TreeSet<>(config.identities().isEmpty() ? identities.keySet()
+                : config.identities().keySet());
         for (Map.Entry<String, ResourceConfig> e : new TreeMap<>(config.resources()).entrySet()) {
             String name = e.getKey();
             String key = "broker.resources." + name;

@@ -185,7 +185,9 @@ final class IdentityChecks {
         } catch (URISyntaxException e) {
             // reported below
         }
-        problems.add(key + ": '" + value + "' is not an http or https URL");
+        // Never echo a URL that carries user info: it may hold a password.
+        String shown = value.contains("@") ? "the value" : "'" + value + "'";
+        problems.add(key + ": " + shown + " is not an http or https URL without user info or fragment");
         return null;
     }
 }

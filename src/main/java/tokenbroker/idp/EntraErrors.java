@@ -42,7 +42,9 @@ final class EntraErrors {
             detail = cut > 0 ? detail.substring(0, cut).strip() : detail;
         }
         if (trace != null || correlation != null) {
-            detail = (detail == null ? "" : detail + " ") + "[trace_id=" + trace + ", correlation_id=" + correlation + "]";
+            String ids = (trace == null ? "" : "trace_id=" + trace) + (trace != null && correlation != null ? ", " : "")
+                    + (correlation == null ? "" : "correlation_id=" + correlation);
+            detail = (detail == null ? "" : detail + " ") + "[" + ids + "]";
         }
         return new AcquireFailure.Rejected(shown, detail, hint);
     }

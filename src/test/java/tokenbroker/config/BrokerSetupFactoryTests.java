@@ -100,8 +100,18 @@ class BrokerSetupFactoryTests {
             keycloakIdentity("idp").set("identities.idp.token-url", url);
             resource("api", "api.read");
 
-            assertThat(problems()).as(url).containsExactly("broker.identities.idp.token-url: '" + url + "' is not an http or https URL");
+            String shown = url.contains("@") ? "the value" : "'" + url + "'";
+            assertThat(problems()).as(url).containsExactly("broker.identities.idp.token-url: " + shown
+                    + " is not an http or https URL without user info or fragment");
         }
+    }
+
+    @Test
+    void create_whenTokenUrlCarriesAPassword_neverEchoesIt() {
+        keycloakIdentity("idp").set("identities.idp.token-url", "https://user:hunter2@keycloak.example/token");
+        resource("api", "api.read");
+
+        assertThat(String.join("\n", problems())).contains("broker.identities.idp.token-url").doesNotContain("hunter2");
     }
 
     @Test
@@ -122,7 +132,7 @@ class BrokerSetupFactoryTests {
         resource("graph", GRAPH);
 
         assertThat(problems()).containsExactly(
-                "broker.identities.entra.authority-host: 'login.microsoftonline.us' is not an http or https URL");
+                "broker.identities.entra.authority-host: 'login.microsoftonline.us' is not an http or https URL without user info or fragment");
     }
 
     // ---- credentials ------------------------------------------------------------------------------------------

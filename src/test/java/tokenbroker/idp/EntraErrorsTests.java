@@ -111,10 +111,10 @@ class EntraErrorsTests {
     }
 
     @Test
-    void explain_onlyTraceId_showsCorrelationIdAsNull() {
+    void explain_onlyTraceId_showsOnlyTheTraceId() {
         JsonObject json = new JsonObject().put("error", "invalid_client").put("trace_id", TRACE);
 
-        assertThat(explain(json).description()).isEqualTo("[trace_id=" + TRACE + ", correlation_id=null]");
+        assertThat(explain(json).description()).isEqualTo("[trace_id=" + TRACE + "]");
     }
 
     /** As {@link IdpErrorClassifier} calls it: with the description already cleaned. */
