@@ -1,44 +1,114 @@
 package tokenbroker.api;
 
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
- * What holds for every request on the token interface, before JAX-RS sees it: {@code Cache-Control: no-store} on
- * every answer, requests that came through a proxy refused (SPEC §3), and JSON errors for paths that match no
- * endpoint. The management interface has its own router and is not affected.
+ * What holds for every request on the token interface, before JAX-RS sees it. The management interface has its
+ * own router and is not affected.
+ *
+ * <ul>
+ *   <li>{@code Cache-Control: no-store} on every answer, and JSON errors for paths, methods and malformed
+ *       requests that no endpoint handles.</li>
+ *   <li>Only {@code GET}, without a body: a token request has no use for either, and refusing them closes the
+ *       doors of CORS pre-flights ({@code OPTIONS}) and request smuggling (bodies the next hop reads otherwise).</li>
+ *   <li>No proxy: {@code X-Forwarded-For}, {@code Forwarded} and absolute-form request targets are refused
+ *       (SPEC §3).</li>
+ *   <li>While the interface is bound to the loopback, the {@code Host} must name the loopback too: a browser
+ *       page that rebinds its own DNS name to 127.0.0.1 cannot reach the broker.</li>
+ * </ul>
  */
 @ApplicationScoped
 public class HttpGuards {
 
-    private static final String PROXIED = "{\"error\":\"invalid_request\",\"error_description\":"
-            + "\"requests through a proxy are refused: X-Forwarded-For and Forwarded are not allowed\"}";
+    private static final String PROXIED = error("requests through a proxy are refused:"
+            + " X-Forwarded-For, Forwarded and absolute request targets are not allowed");
+    private static final String WITH_BODY = error("token requests have no body");
+    private static final String UNSUPPORTED_VERSION = error("only HTTP/1.1 and HTTP/1.0 are spoken here");
+    private static final String FOREIGN_HOST = error("the Host header must name the loopback (127.0.0.1 or localhost)");
 
-    void install(@Observes Router router) {
-        router.route().order(-1000).handler(HttpGuards::guard);
+    void install(@Observes Router router, @ConfigProperty(name = "quarkus.http.host") String boundHost) {
+        boolean checkHost = ExposureWarning.isLoopback(boundHost);
+        router.route().order(-1000).handler(ctx -> guard(ctx, checkHost));
         router.route().order(Integer.MAX_VALUE).handler(ctx -> end(ctx, 404, HttpErrors.json(404)));
-        router.errorHandler(404, ctx -> end(ctx, 404, HttpErrors.json(404)));
-        router.errorHandler(405, ctx -> end(ctx, 405, HttpErrors.json(405)));
+        for (int status : new int[] { 400, 404, 405, 406, 413, 414, 415, 431 }) {
+            router.errorHandler(status, ctx -> end(ctx, status, HttpErrors.json(status)));
+        }
+        router.errorHandler(500, ctx -> end(ctx, 500, error("server_error", "internal error")));
     }
 
-    private static void guard(RoutingContext ctx) {
+    private static void guard(RoutingContext ctx, boolean checkHost) {
+        var request = ctx.request();
         ctx.response().putHeader(HttpHeaders.CACHE_CONTROL, "no-store");
-        var headers = ctx.request().headers();
-        if (headers.contains("X-Forwarded-For") || headers.contains("Forwarded")) {
+        if (request.version() == null) {
+            // Vert.x answers any "HTTP/x.y" in kind and reports versions other than 1.0 and 1.1 as null.
+            close(ctx, 400, UNSUPPORTED_VERSION);
+            return;
+        }
+        if (request.method() != HttpMethod.GET) {
+            close(ctx, 405, HttpErrors.json(405));
+            return;
+        }
+        var headers = request.headers();
+        if (headers.contains(HttpHeaders.TRANSFER_ENCODING) || hasBody(headers.get(HttpHeaders.CONTENT_LENGTH))) {
+            close(ctx, 400, WITH_BODY);
+            return;
+        }
+        if (headers.contains("X-Forwarded-For") || headers.contains("Forwarded") || !request.uri().startsWith("/")) {
             end(ctx, 400, PROXIED);
             return;
         }
-        String path = ctx.request().path();
+        if (checkHost && !loopbackHost(headers.get(HttpHeaders.HOST))) {
+            end(ctx, 400, FOREIGN_HOST);
+            return;
+        }
+        String path = request.path();
         if (path != null && path.startsWith("//")) {
             // msal4j asks for //metadata/identity/oauth2/token (three slashes if the authority host ends in '/').
-            String query = ctx.request().query();
+            String query = request.query();
             ctx.reroute(path.replaceFirst("^/+", "/") + (query == null ? "" : "?" + query));
             return;
         }
         ctx.next();
+    }
+
+    private static boolean hasBody(String contentLength) {
+        return contentLength != null && !contentLength.strip().equals("0");
+    }
+
+    /** {@code localhost}, {@code 127.x.y.z} or {@code [::1]}, with or without a port; absent is accepted (HTTP/1.0). */
+    static boolean loopbackHost(String host) {
+        if (host == null) {
+            return true;
+        }
+        String name = host.strip().toLowerCase(java.util.Locale.ROOT);
+        if (name.startsWith("[")) {
+            int end = name.indexOf(']');
+            return end > 0 && name.substring(1, end).equals("::1") && portOnly(name.substring(end + 1));
+        }
+        int colon = name.indexOf(':');
+        if (colon >= 0) {
+            if (!portOnly(name.substring(colon))) {
+                return false;
+            }
+            name = name.substring(0, colon);
+        }
+        return name.equals("localhost") || name.matches("127\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}");
+    }
+
+    private static boolean portOnly(String rest) {
+        return rest.isEmpty() || rest.matches(":\\d{1,5}");
+    }
+
+    private static void close(RoutingContext ctx, int status, String json) {
+        // Close after answering: the unread body must never be taken for the next request on this connection.
+        ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
+        end(ctx, status, json);
     }
 
     private static void end(RoutingContext ctx, int status, String json) {
@@ -49,5 +119,13 @@ public class HttpGuards {
                 .putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
                 .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
                 .end(json);
+    }
+
+    private static String error(String description) {
+        return error("invalid_request", description);
+    }
+
+    private static String error(String code, String description) {
+        return "{\"error\":\"" + code + "\",\"error_description\":\"" + description + "\"}";
     }
 }

@@ -10,6 +10,7 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.List;
 import tokenbroker.cache.TokenSlot;
 import tokenbroker.config.CallerSpec;
 import tokenbroker.metrics.BrokerMetrics;
@@ -40,8 +41,8 @@ public class TokenResource {
     @GET
     @Path("{resource}")
     public Uni<Response> token(@PathParam("resource") String resource, @HeaderParam("Metadata") String metadata,
-            @HeaderParam("X-IDENTITY-HEADER") String callerSecret, @QueryParam("min_ttl") String minTtl,
-            @QueryParam("force_refresh") String forceRefresh, @HeaderParam("Accept") String accept) {
+            @HeaderParam("X-IDENTITY-HEADER") String callerSecret, @QueryParam("min_ttl") List<String> minTtl,
+            @QueryParam("force_refresh") List<String> forceRefresh, @HeaderParam("Accept") String accept) {
         TokenSlot slot;
         Duration wanted;
         boolean force;
@@ -49,8 +50,8 @@ public class TokenResource {
             requireMetadata(metadata);
             CallerSpec caller = gate.caller(callerSecret);
             slot = gate.slot(caller, resource);
-            wanted = minTtl(minTtl);
-            force = flag("force_refresh", forceRefresh);
+            wanted = minTtl(single("min_ttl", minTtl));
+            force = flag("force_refresh", single("force_refresh", forceRefresh));
         } catch (ApiError e) {
             metrics.error(resource, Endpoint.NATIVE);
             throw e;
@@ -81,6 +82,17 @@ public class TokenResource {
         if (!"true".equalsIgnoreCase(metadata)) {
             throw ApiError.badRequest("the 'Metadata: true' header is required");
         }
+    }
+
+    /** The one value of a query parameter, or {@code null}; a repeated parameter is ambiguous, hence refused. */
+    public static String single(String name, List<String> values) {
+        if (values == null || values.isEmpty()) {
+            return null;
+        }
+        if (values.size() > 1) {
+            throw ApiError.badRequest("the " + name + " parameter is repeated");
+        }
+        return values.get(0);
     }
 
     static Duration minTtl(String value) {

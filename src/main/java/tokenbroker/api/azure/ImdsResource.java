@@ -9,7 +9,9 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.List;
 import tokenbroker.api.ApiError;
+import tokenbroker.api.TokenResource;
 import tokenbroker.api.ResourceGate;
 import tokenbroker.api.TokenRenderer;
 import tokenbroker.cache.TokenSlot;
@@ -42,11 +44,16 @@ public class ImdsResource {
     }
 
     @GET
-    public Uni<Response> token(@QueryParam("api-version") String apiVersion, @QueryParam("resource") String resource,
-            @QueryParam("client_id") String clientId, @QueryParam("mi_res_id") String resourceId,
-            @QueryParam("object_id") String objectId, @HeaderParam("Metadata") String metadata,
+    public Uni<Response> token(@QueryParam("api-version") List<String> apiVersionValues, @QueryParam("resource") List<String> resourceValues,
+            @QueryParam("client_id") List<String> clientIdValues, @QueryParam("mi_res_id") List<String> resourceIdValues,
+            @QueryParam("object_id") List<String> objectIdValues, @HeaderParam("Metadata") String metadata,
             @HeaderParam("X-IDENTITY-HEADER") String callerSecret) {
         try {
+            String apiVersion = TokenResource.single("api-version", apiVersionValues);
+            String resource = TokenResource.single("resource", resourceValues);
+            String clientId = TokenResource.single("client_id", clientIdValues);
+            String resourceId = TokenResource.single("mi_res_id", resourceIdValues);
+            String objectId = TokenResource.single("object_id", objectIdValues);
             if (!"true".equalsIgnoreCase(metadata)) {
                 throw new ApiError(400, "bad_request_102", "Required metadata header not specified");
             }

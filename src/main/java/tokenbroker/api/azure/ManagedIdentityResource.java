@@ -8,7 +8,9 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.time.InstantSource;
+import java.util.List;
 import tokenbroker.api.ApiError;
+import tokenbroker.api.TokenResource;
 import tokenbroker.api.ResourceGate;
 import tokenbroker.api.TokenRenderer;
 import tokenbroker.cache.TokenSlot;
@@ -42,11 +44,17 @@ public class ManagedIdentityResource {
     }
 
     @GET
-    public Uni<Response> token(@QueryParam("api-version") String apiVersion, @QueryParam("resource") String resource,
-            @QueryParam("client_id") String clientId, @QueryParam("mi_res_id") String resourceId,
-            @QueryParam("principal_id") String principalId, @QueryParam("object_id") String objectId,
+    public Uni<Response> token(@QueryParam("api-version") List<String> apiVersionValues, @QueryParam("resource") List<String> resourceValues,
+            @QueryParam("client_id") List<String> clientIdValues, @QueryParam("mi_res_id") List<String> resourceIdValues,
+            @QueryParam("principal_id") List<String> principalIdValues, @QueryParam("object_id") List<String> objectIdValues,
             @HeaderParam("X-IDENTITY-HEADER") String identityHeader) {
         try {
+            String apiVersion = TokenResource.single("api-version", apiVersionValues);
+            String resource = TokenResource.single("resource", resourceValues);
+            String clientId = TokenResource.single("client_id", clientIdValues);
+            String resourceId = TokenResource.single("mi_res_id", resourceIdValues);
+            String principalId = TokenResource.single("principal_id", principalIdValues);
+            String objectId = TokenResource.single("object_id", objectIdValues);
             if (identityHeader == null || identityHeader.isEmpty()) {
                 throw ApiError.badRequest("the X-IDENTITY-HEADER header is required");
             }
