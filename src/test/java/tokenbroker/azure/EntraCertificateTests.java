@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 import tokenbroker.azure.support.ContosoTenant;
 import tokenbroker.azure.support.FakeEntra;
 import tokenbroker.azure.support.InjectFakeEntra;
-import tokenbroker.testing.TestCertificates;
+import tokenbroker.azure.support.TestCertificates;
 
 /**
  * Certificates at Entra (SPEC §5): from PEM files and from a PKCS#12 key store, the broker signs a new PS256

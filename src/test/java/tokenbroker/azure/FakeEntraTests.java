@@ -27,7 +27,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import tokenbroker.azure.support.FakeEntra;
-import tokenbroker.testing.TestCertificates;
+import tokenbroker.azure.support.TestCertificates;
 
 /**
  * The fake Entra refuses what Entra refuses: without these tests, a fake that accepts everything would make every

@@ -3,7 +3,6 @@ package tokenbroker.azure.support;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
-import tokenbroker.testing.TestCertificates;
 
 /**
  * One Entra tenant with an app registration per kind of credential, and a broker holding them all, for the test

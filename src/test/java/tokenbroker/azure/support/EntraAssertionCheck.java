@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import tokenbroker.testing.TestCertificates;
 
 /**
  * Entra's checks of a certificate client assertion (RFC 7523), written with the JDK alone so that they share no

@@ -1,4 +1,4 @@
-package tokenbroker.testing;
+package tokenbroker.azure.support;
 
 import java.io.IOException;
 import java.io.InputStream;
