@@ -1,19 +1,13 @@
 package tokenbroker.azure.support;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.tomakehurst.wiremock.extension.ResponseDefinitionTransformerV2;
-import com.github.tomakehurst.wiremock.http.HttpHeader;
-import com.github.tomakehurst.wiremock.http.HttpHeaders;
 import com.github.tomakehurst.wiremock.http.ResponseDefinition;
-import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
 import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
@@ -21,7 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -37,14 +30,13 @@ import java.util.regex.Pattern;
  * <li>exactly one credential (AADSTS7000218): the app's secret, posted or in a Basic header (AADSTS7000215); a
  * certificate assertion ({@link EntraAssertionCheck}); or the federated assertion, byte for byte (AADSTS70021).
  * </ol>
- * Accepted requests get {@code 200 {token_type, expires_in: 3599, ext_expires_in, access_token}}.
+ * Answers are written by {@link EntraResponses}.
  */
 final class EntraTokenEndpoint implements ResponseDefinitionTransformerV2 {
 
     static final String NAME = "fake-entra-token-endpoint";
     static final String JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
     private static final Pattern PATH = Pattern.compile("/([^/]+)/oauth2/v2\\.0/token");
-    private static final DateTimeFormatter TIMESTAMP = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss'Z'").withZone(ZoneOffset.UTC);
 
     /** What a request showed, filled in as the checks go; one per request, on the serving thread. */
     static final class Seen {
@@ -52,6 +44,7 @@ final class EntraTokenEndpoint implements ResponseDefinitionTransformerV2 {
         String clientId;
         String auth;
         String scope;
+        String resource;
         final List<String> fields = new ArrayList<>();
         Map<String, Object> assertionHeader = Map.of();
         Map<String, Object> assertionClaims = Map.of();
@@ -59,11 +52,12 @@ final class EntraTokenEndpoint implements ResponseDefinitionTransformerV2 {
 
     private final FakeEntra entra;
     private final ObjectMapper json = new ObjectMapper();
-    private final AtomicLong issued = new AtomicLong();
+    private final EntraResponses responses;
     private final EntraAssertionCheck assertions = new EntraAssertionCheck(json);
 
     EntraTokenEndpoint(FakeEntra entra) {
         this.entra = entra;
+        this.responses = new EntraResponses(json, entra);
     }
 
     @Override
@@ -82,36 +76,22 @@ final class EntraTokenEndpoint implements ResponseDefinitionTransformerV2 {
         Seen seen = new Seen();
         String correlation = request.containsHeader("client-request-id") ? request.getHeader("client-request-id")
                 : UUID.randomUUID().toString();
+        // Entra's own clock: the broker's tests use the real one too.
         Instant now = Instant.now();
         try {
-            String token = check(request, seen, now);
+            FakeEntra.App app = check(request, seen, now);
+            String token = responses.accessToken(app, seen.resource, seen.auth, now);
             entra.record(new FakeEntra.Exchange(seen.tenant, seen.clientId, seen.auth, seen.scope, List.copyOf(seen.fields),
                     seen.assertionHeader, seen.assertionClaims, 200, null, 0, null, token));
-            Map<String, Object> body = new LinkedHashMap<>();
-            body.put("token_type", "Bearer");
-            body.put("expires_in", FakeEntra.TOKEN_LIFETIME_SECONDS);
-            body.put("ext_expires_in", FakeEntra.TOKEN_LIFETIME_SECONDS);
-            body.put("access_token", token);
-            return answer(200, body, correlation);
+            return responses.token(token, correlation);
         } catch (EntraRejection r) {
-            String trace = UUID.randomUUID().toString();
-            String stamp = TIMESTAMP.format(now);
-            String description = r.getMessage() + "\r\nTrace ID: " + trace + "\r\nCorrelation ID: " + correlation + "\r\nTimestamp: " + stamp;
             entra.record(new FakeEntra.Exchange(seen.tenant, seen.clientId, seen.auth, seen.scope, List.copyOf(seen.fields),
                     seen.assertionHeader, seen.assertionClaims, r.status(), r.error(), r.code(), r.getMessage(), null));
-            Map<String, Object> body = new LinkedHashMap<>();
-            body.put("error", r.error());
-            body.put("error_description", description);
-            body.put("error_codes", List.of(r.code()));
-            body.put("timestamp", stamp);
-            body.put("trace_id", trace);
-            body.put("correlation_id", correlation);
-            body.put("error_uri", entra.authorityHost() + "/error?code=" + r.code());
-            return answer(r.status(), body, correlation);
+            return responses.error(r, correlation, now);
         }
     }
 
-    private String check(LoggedRequest request, Seen seen, Instant now) {
+    private FakeEntra.App check(LoggedRequest request, Seen seen, Instant now) {
         if (!request.getMethod().getName().equals("POST")) {
             throw EntraRejection.invalidRequest(900561, "The endpoint only accepts POST requests. Received a "
                     + request.getMethod().getName() + " request.");
@@ -151,9 +131,9 @@ final class EntraTokenEndpoint implements ResponseDefinitionTransformerV2 {
                     + " installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent"
                     + " your authentication request to the wrong tenant.");
         }
-        String resource = checkScope(form.get("scope"), seen, resources);
+        seen.resource = checkScope(form.get("scope"), seen, resources);
         checkCredential(form, basic, app, seen, request.getAbsoluteUrl().replaceFirst("\\?.*", ""), now);
-        return token(app, resource, seen.auth, now);
+        return app;
     }
 
     private String checkScope(String scope, Seen seen, Set<String> resources) {
@@ -263,46 +243,6 @@ final class EntraTokenEndpoint implements ResponseDefinitionTransformerV2 {
         String user = URLDecoder.decode(decoded.substring(0, colon), StandardCharsets.UTF_8);
         String secret = decoded.substring(colon + 1);
         return new String[] { user, secret, URLDecoder.decode(secret, StandardCharsets.UTF_8) };
-    }
-
-    /** An app-only token shaped like Entra's (a JWT with {@code aud}, {@code tid}, {@code appid}); its signature is fake. */
-    private String token(FakeEntra.App app, String resource, String auth, Instant now) {
-        long n = issued.incrementAndGet();
-        Map<String, Object> claims = new LinkedHashMap<>();
-        claims.put("aud", resource);
-        claims.put("iss", "https://sts.windows.net/" + app.tenant() + "/");
-        claims.put("iat", now.getEpochSecond());
-        claims.put("nbf", now.getEpochSecond());
-        claims.put("exp", now.getEpochSecond() + FakeEntra.TOKEN_LIFETIME_SECONDS);
-        claims.put("appid", app.clientId());
-        claims.put("appidacr", auth.startsWith("client_secret") ? "1" : "2");
-        claims.put("idtyp", "app");
-        claims.put("tid", app.tenant());
-        claims.put("uti", "fake-" + n);
-        claims.put("ver", "1.0");
-        Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
-        return b64.encodeToString(bytes(Map.of("typ", "JWT", "alg", "RS256", "kid", "fake-entra"))) + "."
-                + b64.encodeToString(bytes(claims)) + "." + b64.encodeToString(("fake-entra-signature-" + n).getBytes(StandardCharsets.US_ASCII));
-    }
-
-    private ResponseDefinition answer(int status, Map<String, Object> body, String correlation) {
-        return new ResponseDefinitionBuilder().withStatus(status)
-                .withHeaders(new HttpHeaders(
-                        new HttpHeader("Content-Type", "application/json; charset=utf-8"),
-                        new HttpHeader("Cache-Control", "no-store, no-cache"),
-                        new HttpHeader("Pragma", "no-cache"),
-                        new HttpHeader("client-request-id", correlation),
-                        new HttpHeader("x-ms-request-id", UUID.randomUUID().toString())))
-                .withBody(bytes(body))
-                .build();
-    }
-
-    private byte[] bytes(Object value) {
-        try {
-            return json.writeValueAsBytes(value);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     static String withoutTrailingSlashes(String resource) {

@@ -78,6 +78,10 @@ public final class SdkProcess {
                     calls.add(json.readTree(line.substring(SdkProbe.PREFIX.length())));
                 }
             }
+            StringBuilder summary = new StringBuilder("sdk-probe: JVM " + took.toMillis() + " ms;");
+            calls.forEach(c -> summary.append(' ').append(c.get("scope").asText()).append(c.get("ok").asBoolean() ? " ok " : " failed ")
+                    .append(c.get("millis").asLong()).append(" ms;"));
+            System.out.println(summary);
             return new Result(calls, process.exitValue(), took, Files.readString(err));
         } finally {
             Files.deleteIfExists(out);
