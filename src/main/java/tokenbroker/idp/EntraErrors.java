@@ -40,6 +40,10 @@ final class EntraErrors {
             // Entra appends "Trace ID: ... Correlation ID: ... Timestamp: ..." on new lines: keep the first sentence.
             int cut = detail.indexOf(" Trace ID:");
             detail = cut > 0 ? detail.substring(0, cut).strip() : detail;
+            // The code already stands in front ("invalid_client AADSTS7000215"): do not say it twice.
+            if (code != null && detail.startsWith("AADSTS" + code + ":")) {
+                detail = detail.substring(("AADSTS" + code + ":").length()).strip();
+            }
         }
         if (trace != null || correlation != null) {
             String ids = (trace == null ? "" : "trace_id=" + trace) + (trace != null && correlation != null ? ", " : "")

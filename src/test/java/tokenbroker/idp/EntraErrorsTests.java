@@ -20,7 +20,7 @@ class EntraErrorsTests {
 
         assertThat(rejected.error()).isEqualTo("invalid_client AADSTS7000215");
         assertThat(rejected.description())
-                .startsWith("AADSTS7000215: Invalid client secret provided.")
+                .startsWith("Invalid client secret provided.")
                 .doesNotContain("Trace ID:", "Timestamp:")
                 .endsWith("'9d6f7a4e-2b1c-4a3e-8f0d-5c6b7a8e9f01'. [trace_id=" + TRACE + ", correlation_id=" + CORRELATION + "]");
         assertThat(rejected.hint()).isEqualTo(
@@ -58,7 +58,7 @@ class EntraErrorsTests {
 
         assertThat(rejected.error()).isEqualTo("invalid_scope AADSTS70011");
         assertThat(rejected.hint()).contains("'<resource>/.default'");
-        assertThat(rejected.description()).isEqualTo("AADSTS70011: The provided request must include a 'scope' input parameter.");
+        assertThat(rejected.description()).isEqualTo("The provided request must include a 'scope' input parameter.");
     }
 
     @Test

@@ -123,7 +123,7 @@ class IdpErrorClassifierTests {
         assertThat(failure).isInstanceOf(AcquireFailure.Rejected.class);
         AcquireFailure.Rejected rejected = (AcquireFailure.Rejected) failure;
         assertThat(rejected.error()).isEqualTo("invalid_client AADSTS7000215");
-        assertThat(rejected.description()).isEqualTo("AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the"
+        assertThat(rejected.description()).isEqualTo("Invalid client secret provided. Ensure the secret being sent in the"
                 + " request is the client secret value, not the client secret ID, for a secret added to app"
                 + " '9d6f7a4e-2b1c-4a3e-8f0d-5c6b7a8e9f01'. [trace_id=0f5c0a43-6a2e-4b0c-9d8e-1a2b3c4d5e00,"
                 + " correlation_id=3e5a1f2b-7c8d-4e9f-a0b1-c2d3e4f5a6b7]");

@@ -61,8 +61,9 @@ public class AzureResourceIndex {
                     + (clientId == null ? "" : " and client_id=" + shown(clientId))
                     + "; configure one whose scope is <resource>/.default");
         }
-        throw new ApiError(400, "invalid_request", candidates.size() + " configured resources match resource=" + shown(resource)
-                + "; pass client_id to choose");
+        List<String> names = candidates.stream().map(slot -> slot.resource().name()).sorted().toList();
+        throw new ApiError(400, "invalid_request", "configured resources " + String.join(", ", names) + " all match resource="
+                + shown(resource) + "; ask for one by name (resource=" + names.get(0) + ") or pass client_id");
     }
 
     /** The audience without trailing slashes: {@code https://vault.azure.net/} and {@code https://vault.azure.net} are one. */
