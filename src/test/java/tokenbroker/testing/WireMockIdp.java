@@ -6,6 +6,10 @@ import com.github.tomakehurst.wiremock.WireMockServer;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -74,6 +78,7 @@ public class WireMockIdp implements QuarkusTestResourceLifecycleManager {
                 .templatingEnabled(true).globalTemplating(false));
         server.start();
         IdpStubs.installBootStubs(server);
+        warmUp();
         try {
             dir = Files.createTempDirectory("token-broker-http-test");
             Map<String, String> config = new HashMap<>();
@@ -141,7 +146,7 @@ public class WireMockIdp implements QuarkusTestResourceLifecycleManager {
 
         identity(config, "entra", "11111111-2222-3333-4444-555555555555");
         config.put("broker.identities.entra.tenant-id", ENTRA_TENANT);
-        config.put("broker.identities.entra.authority-host", server.baseUrl());
+        config.put("broker.identities.entra.authority-host", baseUrl());
         config.put("broker.identities.entra.certificate-file", certificate.toString());
         config.put("broker.identities.entra.key-file", key.toString());
 
@@ -175,8 +180,33 @@ public class WireMockIdp implements QuarkusTestResourceLifecycleManager {
         config.put("broker.resources." + name + ".scopes", scope);
     }
 
+    /** The server's address; WireMock's own {@code baseUrl()} says {@code localhost}, which may resolve to ::1. */
+    private String baseUrl() {
+        return "http://127.0.0.1:" + server.port();
+    }
+
     private String tokenUrl() {
-        return server.baseUrl() + IdpStubs.TOKEN_PATH;
+        return baseUrl() + IdpStubs.TOKEN_PATH;
+    }
+
+    /**
+     * Serves one token request before the broker starts: WireMock's first answer (Jetty, templating) can take
+     * seconds on a busy machine, longer than the 2 s IdP deadline of the {@value #FAILING_IDP} setup.
+     */
+    private void warmUp() {
+        HttpClient client = HttpClient.newHttpClient();
+        HttpRequest request = HttpRequest.newBuilder(URI.create(tokenUrl()))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString("grant_type=client_credentials&scope=warm-up")).build();
+        try {
+            client.send(request, HttpResponse.BodyHandlers.discarding());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+        server.resetRequests();
     }
 
     private Path write(String name, String content) throws IOException {
