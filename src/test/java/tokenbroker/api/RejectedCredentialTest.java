@@ -18,13 +18,11 @@ import java.io.IOException;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import tokenbroker.cache.RefreshSweeper;
@@ -52,9 +50,6 @@ class RejectedCredentialTest {
     @Inject
     RefreshSweeper sweeper;
 
-    @ConfigProperty(name = "broker.identities.main.secret-file")
-    Path secretFile;
-
     @TestHTTPResource(value = "/health/ready", management = true)
     URL readiness;
 
@@ -68,7 +63,8 @@ class RejectedCredentialTest {
 
     @Test
     void token_whenIdpAnswersInvalidClient_is502_failing_notReady_withoutTheSecret() throws IOException {
-        String secret = Files.readString(secretFile).strip();
+        // Read from the configuration at run time: a @ConfigProperty field would have to resolve in every setup.
+        String secret = Files.readString(CredentialWireFormatTest.configuredPath("broker.identities.main.secret-file")).strip();
         String basic = Base64.getEncoder().encodeToString((WireMockIdp.CLIENT_ID + ":" + secret).getBytes(StandardCharsets.UTF_8));
         // The other resource holds a token (the start-up one, or a new one if that request failed)...
         Broker.pastBackoff("hanging", clock);
