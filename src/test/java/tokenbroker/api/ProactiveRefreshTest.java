@@ -79,7 +79,7 @@ class ProactiveRefreshTest {
         String scope = IdpStubs.BOOT_503 + resource;
         Instant obtained = firstToken(resource, scope);
         String old = Broker.accessToken(resource);
-        idp.stubFor(forScope(scope).willReturn(IdpStubs.token("late", LIFETIME.toSeconds()).withFixedDelay(5000)));
+        idp.stubFor(forScope(scope).willReturn(IdpStubs.token("late", LIFETIME.toSeconds()).withFixedDelay(4000)));
 
         clock.set(obtained.plus(LIFETIME.multipliedBy(6).dividedBy(10)));
         sweeper.tick();
@@ -89,7 +89,7 @@ class ProactiveRefreshTest {
         Duration took = Duration.ofNanos(System.nanoTime() - started);
         during.then().statusCode(200);
         assertThat(during.jsonPath().getString("access_token")).isEqualTo(old);
-        // The caller did not wait for the IdP: it answers after 5 s, and the refresh is still running.
+        // The caller did not wait for the IdP: it answers after 4 s, and the refresh is still running.
         assertThat(Broker.state(resource)).isEqualTo("refreshing");
         assertThat(took).isLessThan(Duration.ofMillis(2500));
 

@@ -14,6 +14,7 @@ import io.restassured.response.Response;
 import jakarta.inject.Inject;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import tokenbroker.cache.RefreshSweeper;
@@ -47,34 +48,48 @@ class ThrottlingTest {
 
     @Test
     void tick_after429WithRetryAfter30_noIdpRequestFor30Seconds() {
+        // A first token resets the failure count, so the backoff starts from its first, 1 s step.
         Broker.awaitIdle(RESOURCE);
+        idp.stubFor(forScope(SCOPE).willReturn(IdpStubs.token("first", 40)));
+        idp.resetRequests();
+        Instant obtained = Broker.pastBackoff(RESOURCE, clock);
+        String first = Broker.accessToken(RESOURCE);
+        Instant unservable = obtained.plusSeconds(40 - 10);
+
+        // Refresh due at 20 s ±10%; the IdP throttles it.
         idp.stubFor(forScope(SCOPE).willReturn(IdpStubs.oauthError(429, "slow_down", "too many requests")
                 .withHeader("Retry-After", "30")));
-        idp.resetRequests();
-        Instant throttled = Broker.pastBackoff(RESOURCE, clock);
-
-        Response refused = Broker.token(RESOURCE);
-        assertError(refused, 503, "temporarily_unavailable").contains("429");
-        assertThat(refused.getHeader("Retry-After")).isEqualTo("30");
-        assertThat(count(idp, SCOPE)).isEqualTo(1);
+        Instant throttled = obtained.plusSeconds(22);
+        clock.set(throttled);
+        sweeper.tick();
+        Broker.awaitIdle(RESOURCE);
+        assertThat(count(idp, SCOPE)).isEqualTo(2);
+        Map<String, Object> entry = Broker.resource(RESOURCE);
+        assertThat(entry).containsEntry("state", "failing");
+        assertThat(((Number) entry.get("next_retry")).longValue()).isEqualTo(throttled.plusSeconds(30).getEpochSecond());
 
         idp.stubFor(forScope(SCOPE).willReturn(IdpStubs.token("after-throttle", 3600)));
         for (int second = 1; second < 30; second += 4) {
             clock.set(throttled.plusSeconds(second));
             sweeper.tick();
-            Response waiting = Broker.token(RESOURCE);
-            assertError(waiting, 503, "temporarily_unavailable");
-            assertThat(waiting.getHeader("Retry-After")).isEqualTo(Integer.toString(30 - second));
+            Response answer = Broker.token(RESOURCE);
+            if (!clock.instant().isAfter(unservable)) {
+                answer.then().statusCode(200);
+                assertThat(answer.jsonPath().getString("access_token")).isEqualTo(first);
+            } else {
+                assertError(answer, 503, "temporarily_unavailable").contains("429");
+                assertThat(answer.getHeader("Retry-After")).isEqualTo(Integer.toString(30 - second));
+            }
         }
         clock.set(throttled.plusSeconds(30).minusMillis(1));
         sweeper.tick();
         assertThat(Broker.state(RESOURCE)).isEqualTo("failing");
-        assertThat(count(idp, SCOPE)).as("requests while throttled").isEqualTo(1);
+        assertThat(count(idp, SCOPE)).as("requests while throttled").isEqualTo(2);
 
         clock.set(throttled.plusSeconds(30));
         sweeper.tick();
         Broker.awaitIdle(RESOURCE);
-        assertThat(count(idp, SCOPE)).isEqualTo(2);
+        assertThat(count(idp, SCOPE)).isEqualTo(3);
         assertThat(Broker.accessToken(RESOURCE)).startsWith("after-throttle-");
     }
 }

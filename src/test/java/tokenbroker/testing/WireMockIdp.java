@@ -26,7 +26,7 @@ import java.util.stream.Stream;
  * <p>The {@value #SETUP} argument picks one of three brokers, each started once for all the test classes that
  * use it:
  * <ul>
- * <li>{@value #API}: one client-secret identity, many resources (one or a few per test), a 5 s IdP deadline;</li>
+ * <li>{@value #API}: one client-secret identity, many resources (one or a few per test);</li>
  * <li>{@value #FAILING_IDP}: resources {@code revoked} and {@code hanging}, a 2 s IdP deadline, so that readiness
  * reflects one failing resource only;</li>
  * <li>{@value #CREDENTIALS}: one identity per credential form (client_secret_basic, client_secret_post, PEM and
@@ -102,7 +102,6 @@ public class WireMockIdp implements QuarkusTestResourceLifecycleManager {
     /** The {@value #API} setup: its resources, by test. */
     private void api(Map<String, String> config) throws IOException {
         secretIdentity(config, "main", CLIENT_ID, tokenUrl());
-        config.put("broker.idp.timeout", "5s");
         resource(config, "contract", "contract.read");
         for (String name : new String[] { "contract-min-ttl", "contract-force", "single-flight", "refresh-window",
                 "refresh-stale", "refresh-outage", "throttled", "malformed-text", "malformed-no-token",
