@@ -190,6 +190,9 @@ class HttpContractTest {
             assertError(given().get(path), 404, "not_found").as(path);
         }
         assertThat(managementReadiness.getPort()).isNotEqualTo(io.restassured.RestAssured.port);
+        // ... and the management interface, reachable from outside the pod, never serves a token.
+        given().header("Metadata", "true").get(managementLiveness.toString().replace("/q/health/live", "/v1/tokens/" + CONTRACT))
+                .then().statusCode(404);
         given().get(managementLiveness).then().statusCode(200).body("status", org.hamcrest.Matchers.equalTo("UP"));
         // Several resources of this broker are left failing on purpose; readiness reports each one by name.
         given().get(managementReadiness).then().statusCode(503).body("status", org.hamcrest.Matchers.equalTo("DOWN"))
