@@ -60,7 +60,9 @@ class ProactiveRefreshTest {
         clock.set(obtained.plus(LIFETIME.multipliedBy(45).dividedBy(100)).minusMillis(1));
         sweeper.tick();
         sweeper.tick();
+        // A tick marks a started refresh at once ("refreshing"); a finished one would have changed the token.
         assertThat(Broker.state(resource)).isEqualTo("fresh");
+        assertThat(Broker.accessToken(resource)).isEqualTo(first);
         assertThat(count(idp, scope)).isEqualTo(1);
 
         clock.set(obtained.plus(LIFETIME.multipliedBy(55).dividedBy(100)));
@@ -68,6 +70,7 @@ class ProactiveRefreshTest {
         String second = awaitNewToken(resource, first);
         sweeper.tick(); // the new token is not due: no second refresh
         assertThat(Broker.state(resource)).isEqualTo("fresh");
+        assertThat(Broker.accessToken(resource)).isEqualTo(second);
         assertThat(count(idp, scope)).isEqualTo(2);
         assertThat(Broker.token(resource).jsonPath().getLong("expires_in")).isEqualTo(LIFETIME.toSeconds());
         assertThat(second).isNotEqualTo(first);

@@ -18,6 +18,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import tokenbroker.testing.Broker;
@@ -51,7 +52,7 @@ class SingleFlightTest {
         // The start-up prefetch failed (503): the slot is empty and backs off for 1 s of the broker's time.
         assertThat(Broker.awaitIdle(RESOURCE)).containsEntry("state", "failing").containsEntry("expires_on", null);
         // A slow IdP, so that the callers pile up behind the one request.
-        idp.stubFor(forScope(SCOPE).willReturn(IdpStubs.token("single", 3600).withFixedDelay(1500)));
+        idp.stubFor(forScope(SCOPE).willReturn(IdpStubs.token("single", 3600).withFixedDelay(2000)));
         idp.resetRequests();
         Broker.pastBackoff(RESOURCE, clock);
 
@@ -60,11 +61,17 @@ class SingleFlightTest {
             CountDownLatch ready = new CountDownLatch(CALLERS);
             CountDownLatch go = new CountDownLatch(1);
             List<Future<Response>> answers = new ArrayList<>();
+            AtomicInteger waited = new AtomicInteger();
             for (int i = 0; i < CALLERS; i++) {
                 answers.add(pool.submit(() -> {
                     ready.countDown();
                     go.await();
-                    return Broker.token(RESOURCE);
+                    long started = System.nanoTime();
+                    Response response = Broker.token(RESOURCE);
+                    if (System.nanoTime() - started > TimeUnit.MILLISECONDS.toNanos(500)) {
+                        waited.incrementAndGet();
+                    }
+                    return response;
                 }));
             }
             assertThat(ready.await(30, TimeUnit.SECONDS)).isTrue();
@@ -78,6 +85,8 @@ class SingleFlightTest {
             }
             assertThat(tokens).hasSize(CALLERS).allMatch(t -> t.startsWith("single-"));
             assertThat(tokens.stream().distinct()).hasSize(1);
+            // Most callers arrived while the one request ran, and waited for it (rather than finding it cached).
+            assertThat(waited.get()).as("callers that waited for the IdP").isGreaterThanOrEqualTo(CALLERS / 2);
         } finally {
             pool.shutdownNow();
         }
