@@ -1,0 +1,95 @@
+package tokenbroker.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static tokenbroker.api.HttpContractTest.assertError;
+import static tokenbroker.testing.IdpStubs.count;
+import static tokenbroker.testing.IdpStubs.forScope;
+
+import com.github.tomakehurst.wiremock.WireMockServer;
+import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusMock;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.response.Response;
+import jakarta.inject.Inject;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import tokenbroker.cache.RefreshSweeper;
+import tokenbroker.testing.Broker;
+import tokenbroker.testing.FakeClock;
+import tokenbroker.testing.IdpStubs;
+import tokenbroker.testing.InjectWireMock;
+import tokenbroker.testing.WireMockIdp;
+
+/** SPEC §4: the IdP's {@code Retry-After} is honoured; no request reaches a throttling IdP before it allows. */
+@QuarkusTest
+@WithTestResource(value = WireMockIdp.class, initArgs = @ResourceArg(name = WireMockIdp.SETUP, value = WireMockIdp.API))
+class ThrottlingTest {
+
+    private static final String RESOURCE = "throttled";
+    private static final String SCOPE = IdpStubs.BOOT_503 + RESOURCE;
+
+    @InjectWireMock
+    WireMockServer idp;
+
+    @Inject
+    RefreshSweeper sweeper;
+
+    private FakeClock clock;
+
+    @BeforeEach
+    void installClock() {
+        clock = FakeClock.ofNow();
+        QuarkusMock.installMockForType(clock, InstantSource.class);
+    }
+
+    @Test
+    void tick_after429WithRetryAfter30_noIdpRequestFor30Seconds() {
+        // A first token resets the failure count, so the backoff starts from its first, 1 s step.
+        Broker.awaitIdle(RESOURCE);
+        idp.stubFor(forScope(SCOPE).willReturn(IdpStubs.token("first", 40)));
+        idp.resetRequests();
+        Instant obtained = Broker.pastBackoff(RESOURCE, clock);
+        String first = Broker.accessToken(RESOURCE);
+        Instant unservable = obtained.plusSeconds(40 - 10);
+
+        // Refresh due at 20 s ±10%; the IdP throttles it.
+        idp.stubFor(forScope(SCOPE).willReturn(IdpStubs.oauthError(429, "slow_down", "too many requests")
+                .withHeader("Retry-After", "30")));
+        Instant throttled = obtained.plusSeconds(22);
+        clock.set(throttled);
+        sweeper.tick();
+        Broker.awaitIdle(RESOURCE);
+        assertThat(count(idp, SCOPE)).isEqualTo(2);
+        Map<String, Object> entry = Broker.resource(RESOURCE);
+        assertThat(entry).containsEntry("state", "failing");
+        assertThat(((Number) entry.get("next_retry")).longValue()).isEqualTo(throttled.plusSeconds(30).getEpochSecond());
+
+        idp.stubFor(forScope(SCOPE).willReturn(IdpStubs.token("after-throttle", 3600)));
+        for (int second = 1; second < 30; second += 4) {
+            clock.set(throttled.plusSeconds(second));
+            sweeper.tick();
+            Response answer = Broker.token(RESOURCE);
+            if (!clock.instant().isAfter(unservable)) {
+                answer.then().statusCode(200);
+                assertThat(answer.jsonPath().getString("access_token")).isEqualTo(first);
+            } else {
+                assertError(answer, 503, "temporarily_unavailable").contains("429");
+                assertThat(answer.getHeader("Retry-After")).isEqualTo(Integer.toString(30 - second));
+            }
+        }
+        clock.set(throttled.plusSeconds(30).minusMillis(1));
+        sweeper.tick();
+        assertThat(Broker.state(RESOURCE)).isEqualTo("failing");
+        assertThat(count(idp, SCOPE)).as("requests while throttled").isEqualTo(2);
+
+        clock.set(throttled.plusSeconds(30));
+        sweeper.tick();
+        Broker.awaitIdle(RESOURCE);
+        assertThat(count(idp, SCOPE)).isEqualTo(3);
+        assertThat(Broker.accessToken(RESOURCE)).startsWith("after-throttle-");
+    }
+}

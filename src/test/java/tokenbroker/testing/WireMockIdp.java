@@ -1,0 +1,241 @@
+package tokenbroker.testing;
+
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
+
+import com.github.tomakehurst.wiremock.WireMockServer;
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * A fake identity provider for {@code @QuarkusTest}s: WireMock on 127.0.0.1 and a random port, and the broker
+ * configuration that points at it. Credential files (secrets, key material made by {@link KeyStoreKeys}, a federated
+ * assertion) are written to a temporary directory that {@link #stop()} deletes.
+ *
+ * <p>The {@value #SETUP} argument picks one of three brokers, each started once for all the test classes that
+ * use it:
+ * <ul>
+ * <li>{@value #API}: one client-secret identity, many resources (one or a few per test);</li>
+ * <li>{@value #FAILING_IDP}: resources {@code revoked} and {@code hanging}, a 2 s IdP deadline, so that readiness
+ * reflects one failing resource only;</li>
+ * <li>{@value #CREDENTIALS}: one identity per credential form (client_secret_basic, client_secret_post, PEM and
+ * PKCS#12 certificates, an Entra tenant, a federated assertion) and a {@code rotating} secret, each with a
+ * resource of the same name.</li>
+ * </ul>
+ * Every setup turns the scheduled sweeps off ({@code broker.refresh.sweep-interval=off}): tests move a
+ * {@link FakeClock} and call {@code RefreshSweeper.tick()} themselves. The WireMock server goes into test fields
+ * annotated {@link InjectWireMock}.
+ *
+ * <pre>{@code
+ * @QuarkusTest
+ * @WithTestResource(value = WireMockIdp.class, initArgs = @ResourceArg(name = WireMockIdp.SETUP, value = WireMockIdp.API))
+ * class SomeTest {
+ *     @InjectWireMock WireMockServer idp;
+ * }
+ * }</pre>
+ */
+public class WireMockIdp implements QuarkusTestResourceLifecycleManager {
+
+    public static final String SETUP = "setup";
+    public static final String API = "api";
+    public static final String FAILING_IDP = "failing-idp";
+    public static final String CREDENTIALS = "credentials";
+
+    /** The client id of the {@value #API} and {@value #FAILING_IDP} setups. */
+    public static final String CLIENT_ID = "broker-test-client";
+    /** The Entra tenant of the {@value #CREDENTIALS} setup; its token path is {@code /{tenant}/oauth2/v2.0/token}. */
+    public static final String ENTRA_TENANT = "contoso-test";
+    /** The scope of the Entra resource (Entra scopes must end in {@code /.default}). */
+    public static final String ENTRA_SCOPE = "api://wire-entra/.default";
+    /** The kid configured for the PKCS#12 identity only. */
+    public static final String P12_KEY_ID = "p12-key-1";
+
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private String setup = API;
+    private WireMockServer server;
+    private Path dir;
+
+    @Override
+    public void init(Map<String, String> initArgs) {
+        setup = initArgs.getOrDefault(SETUP, API);
+    }
+
+    @Override
+    public Map<String, String> start() {
+        server = new WireMockServer(options().bindAddress("127.0.0.1").dynamicPort().containerThreads(40)
+                .templatingEnabled(true).globalTemplating(false));
+        server.start();
+        IdpStubs.installBootStubs(server);
+        warmUp();
+        try {
+            dir = Files.createTempDirectory("token-broker-http-test");
+            Map<String, String> config = new HashMap<>();
+            // Random ports: other worktrees may run their tests on this machine at the same time.
+            config.put("quarkus.http.test-port", "0");
+            config.put("quarkus.management.test-port", "0");
+            config.put("broker.refresh.sweep-interval", "off");
+            switch (setup) {
+                case API -> api(config);
+                case FAILING_IDP -> failingIdp(config);
+                case CREDENTIALS -> credentials(config);
+                default -> throw new IllegalArgumentException("unknown setup " + setup);
+            }
+            return config;
+        } catch (IOException e) {
+            stop();
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The {@value #API} setup: its resources, by test. */
+    private void api(Map<String, String> config) throws IOException {
+        secretIdentity(config, "main", CLIENT_ID, tokenUrl());
+        resource(config, "contract", "contract.read");
+        for (String name : new String[] { "contract-min-ttl", "contract-force", "single-flight", "refresh-window",
+                "refresh-stale", "refresh-outage", "throttled", "malformed-text", "malformed-no-token",
+                "malformed-no-expiry", "malformed-bad-expiry" }) {
+            resource(config, name, IdpStubs.BOOT_503 + name);
+        }
+    }
+
+    private void failingIdp(Map<String, String> config) throws IOException {
+        secretIdentity(config, "main", CLIENT_ID, tokenUrl());
+        config.put("broker.idp.timeout", "2s");
+        resource(config, "revoked", IdpStubs.BOOT_503 + "revoked");
+        resource(config, "hanging", "hanging.read");
+    }
+
+    private void credentials(Map<String, String> config) throws IOException {
+        config.put("broker.idp.timeout", "5s");
+        secretIdentity(config, "basic", "client-basic", tokenUrl());
+        secretIdentity(config, "post", "client-post", tokenUrl());
+        config.put("broker.identities.post.auth-method", "client_secret_post");
+        secretIdentity(config, "rotating", "client-rotating", tokenUrl());
+
+        KeyStoreKeys pemKeys = KeyStoreKeys.generate(dir.resolve("pem-source.p12"), randomWord(), "token-broker-test-pem");
+        Path certificate = dir.resolve("client.crt.pem");
+        Path key = dir.resolve("client.key.pem");
+        pemKeys.writePem(certificate, key);
+        identity(config, "cert-pem", "client-cert-pem");
+        config.put("broker.identities.cert-pem.token-url", tokenUrl());
+        config.put("broker.identities.cert-pem.certificate-file", certificate.toString());
+        config.put("broker.identities.cert-pem.key-file", key.toString());
+
+        String password = randomWord();
+        Path keyStore = dir.resolve("client.p12");
+        KeyStoreKeys.generate(keyStore, password, "token-broker-test-p12");
+        Path passwordFile = write("client.p12.password", password + "\n");
+        identity(config, "cert-p12", "client-cert-p12");
+        config.put("broker.identities.cert-p12.token-url", tokenUrl());
+        config.put("broker.identities.cert-p12.certificate-file", keyStore.toString());
+        config.put("broker.identities.cert-p12.key-store-password-file", passwordFile.toString());
+        config.put("broker.identities.cert-p12.key-id", P12_KEY_ID);
+
+        identity(config, "entra", "11111111-2222-3333-4444-555555555555");
+        config.put("broker.identities.entra.tenant-id", ENTRA_TENANT);
+        config.put("broker.identities.entra.authority-host", baseUrl());
+        config.put("broker.identities.entra.certificate-file", certificate.toString());
+        config.put("broker.identities.entra.key-file", key.toString());
+
+        identity(config, "federated", "client-federated");
+        config.put("broker.identities.federated.token-url", tokenUrl());
+        config.put("broker.identities.federated.assertion-file", write("federated-token",
+                "eyJhbGciOiJSUzI1NiIsImtpZCI6Imsxc2EifQ.eyJpc3MiOiJodHRwczovL2t1YmVybmV0ZXMuZGVmYXVsdC5zdmMiLCJzdWIiOiJzeXN0"
+                        + "ZW06c2VydmljZWFjY291bnQ6ZGVmYXVsdDphcHAifQ.c2lnbmF0dXJlLW5vdC1jaGVja2VkLWJ5LXRoZS1icm9rZXI")
+                .toString());
+
+        for (String name : new String[] { "basic", "post", "rotating", "cert-pem", "cert-p12", "federated" }) {
+            resource(config, name, "wire." + name);
+            config.put("broker.resources." + name + ".identity", name);
+        }
+        resource(config, "entra", ENTRA_SCOPE);
+        config.put("broker.resources.entra.identity", "entra");
+    }
+
+    private void secretIdentity(Map<String, String> config, String name, String clientId, String tokenUrl) throws IOException {
+        identity(config, name, clientId);
+        config.put("broker.identities." + name + ".token-url", tokenUrl);
+        config.put("broker.identities." + name + ".secret-file",
+                write(name + ".secret", "secret-" + name + "-" + randomWord() + "\n").toString());
+    }
+
+    private static void identity(Map<String, String> config, String name, String clientId) {
+        config.put("broker.identities." + name + ".client-id", clientId);
+    }
+
+    private static void resource(Map<String, String> config, String name, String scope) {
+        config.put("broker.resources." + name + ".scopes", scope);
+    }
+
+    /** The server's address; WireMock's own {@code baseUrl()} says {@code localhost}, which may resolve to ::1. */
+    private String baseUrl() {
+        return "http://127.0.0.1:" + server.port();
+    }
+
+    private String tokenUrl() {
+        return baseUrl() + IdpStubs.TOKEN_PATH;
+    }
+
+    /**
+     * Serves one token request before the broker starts: WireMock's first answer (Jetty, templating) can take
+     * seconds on a busy machine, longer than the 2 s IdP deadline of the {@value #FAILING_IDP} setup.
+     */
+    private void warmUp() {
+        HttpClient client = HttpClient.newHttpClient();
+        HttpRequest request = HttpRequest.newBuilder(URI.create(tokenUrl()))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString("grant_type=client_credentials&scope=warm-up")).build();
+        try {
+            client.send(request, HttpResponse.BodyHandlers.discarding());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+        server.resetRequests();
+    }
+
+    private Path write(String name, String content) throws IOException {
+        return Files.writeString(dir.resolve(name), content);
+    }
+
+    private static String randomWord() {
+        StringBuilder word = new StringBuilder();
+        for (int i = 0; i < 24; i++) {
+            word.append("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789".charAt(RANDOM.nextInt(62)));
+        }
+        return word.toString();
+    }
+
+    @Override
+    public void inject(TestInjector injector) {
+        injector.injectIntoFields(server, new TestInjector.AnnotatedAndMatchesType(InjectWireMock.class, WireMockServer.class));
+    }
+
+    @Override
+    public void stop() {
+        if (server != null) {
+            server.stop();
+        }
+        if (dir != null) {
+            try (Stream<Path> files = Files.walk(dir)) {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            } catch (IOException e) {
+                // a temporary directory left behind is harmless
+            }
+        }
+    }
+}
