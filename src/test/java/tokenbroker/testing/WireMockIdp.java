@@ -118,7 +118,6 @@ public class WireMockIdp implements QuarkusTestResourceLifecycleManager {
     }
 
     private void credentials(Map<String, String> config) throws IOException {
-        config.put("broker.idp.timeout", "5s");
         secretIdentity(config, "basic", "client-basic", tokenUrl());
         secretIdentity(config, "post", "client-post", tokenUrl());
         config.put("broker.identities.post.auth-method", "client_secret_post");
