@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
+import java.util.EnumMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
@@ -28,45 +29,52 @@ public class TokenRenderer {
         NATIVE, MSI, IMDS
     }
 
-    private record Key(String resource, Shape shape) {
-    }
-
     private record Rendered(AccessToken token, long second, String requested, byte[] json) {
     }
 
     private final ObjectMapper json;
-    /** Entries are immutable and replaced whole; a lost race renders twice, which is harmless. */
-    private final Map<Key, Rendered> rendered = new ConcurrentHashMap<>();
+    /**
+     * By shape, then resource name: no key object per request. Entries are immutable and replaced whole; a lost
+     * race renders twice, which is harmless.
+     */
+    private final Map<Shape, Map<String, Rendered>> rendered = new EnumMap<>(Shape.class);
 
     TokenRenderer(ObjectMapper json) {
         this.json = json;
+        for (Shape shape : Shape.values()) {
+            rendered.put(shape, new ConcurrentHashMap<>());
+        }
     }
 
     public byte[] nativeJson(AccessToken token, ResourceSpec resource, Instant now) {
-        return render(new Key(resource.name(), Shape.NATIVE), token, now, null,
-                () -> TokenBody.of(token, resource, secondsOf(now)));
+        byte[] cached = cached(Shape.NATIVE, resource.name(), token, now, null);
+        return cached != null ? cached
+                : store(Shape.NATIVE, resource.name(), token, now, null, TokenBody.of(token, resource, secondsOf(now)));
     }
 
     public byte[] managedIdentityJson(AccessToken token, ResourceSpec resource, String requested, Instant now) {
-        return render(new Key(resource.name(), Shape.MSI), token, now, requested,
-                () -> ManagedIdentityTokenBody.of(token, requested, resource.identity().clientId(), secondsOf(now)));
+        byte[] cached = cached(Shape.MSI, resource.name(), token, now, requested);
+        return cached != null ? cached : store(Shape.MSI, resource.name(), token, now, requested,
+                ManagedIdentityTokenBody.of(token, requested, resource.identity().clientId(), secondsOf(now)));
     }
 
     public byte[] imdsJson(AccessToken token, ResourceSpec resource, String requested, Instant now) {
-        return render(new Key(resource.name(), Shape.IMDS), token, now, requested,
-                () -> ImdsTokenBody.of(token, requested, resource.identity().clientId(), secondsOf(now)));
+        byte[] cached = cached(Shape.IMDS, resource.name(), token, now, requested);
+        return cached != null ? cached : store(Shape.IMDS, resource.name(), token, now, requested,
+                ImdsTokenBody.of(token, requested, resource.identity().clientId(), secondsOf(now)));
     }
 
-    private byte[] render(Key key, AccessToken token, Instant now, String requested, java.util.function.Supplier<Object> body) {
-        long second = now.getEpochSecond();
-        Rendered current = rendered.get(key);
-        if (current != null && current.token() == token && current.second() == second
-                && Objects.equals(current.requested(), requested)) {
-            return current.json();
-        }
+    /** The bytes rendered earlier in this second for this token (and requested name), or {@code null}. */
+    private byte[] cached(Shape shape, String resource, AccessToken token, Instant now, String requested) {
+        Rendered current = rendered.get(shape).get(resource);
+        return current != null && current.token() == token && current.second() == now.getEpochSecond()
+                && Objects.equals(current.requested(), requested) ? current.json() : null;
+    }
+
+    private byte[] store(Shape shape, String resource, AccessToken token, Instant now, String requested, Object body) {
         try {
-            byte[] bytes = json.writeValueAsBytes(body.get());
-            rendered.put(key, new Rendered(token, second, requested, bytes));
+            byte[] bytes = json.writeValueAsBytes(body);
+            rendered.get(shape).put(resource, new Rendered(token, now.getEpochSecond(), requested, bytes));
             return bytes;
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("api: cannot render a token answer", e);
