@@ -134,7 +134,7 @@ public interface BrokerConfig {
         @WithDefault("10s")
         Duration forceInterval();
 
-        /** How often the sweeper looks for tokens due for refresh and files that changed; {@code off} in some tests. */
+        /** How often the sweeper starts due refreshes and re-reads caller secret files; {@code off} in some tests. */
         @WithName("sweep-interval")
         @WithDefault("1s")
         String sweepInterval();

@@ -16,6 +16,9 @@ final class TokenResponses {
     /** Ten years and more is a broken IdP, and Instant arithmetic overflows long before Long.MAX_VALUE. */
     private static final long MAX_LIFETIME_SECONDS = 10L * 366 * 86_400;
 
+    /** How much earlier than {@code sent + expires_in} a JWT's own {@code exp} may move the expiry. */
+    static final Duration EXP_CORRECTION = Duration.ofSeconds(2);
+
     private TokenResponses() {
     }
 
@@ -46,7 +49,17 @@ final class TokenResponses {
             if (lifetime == null) {
                 throw malformed("the IdP's expires_in is not a number of seconds");
             }
-            return sent.plus(lifetime);
+            Instant byLifetime = sent.plus(lifetime);
+            Long exp = jwtExpiry(token);
+            if (exp != null && exp < byLifetime.getEpochSecond() + 1) {
+                // expires_in is whole seconds from the IdP's "now", exp whole seconds from its iat: Keycloak's
+                // token can expire up to a second before sent + expires_in. Trust the earlier one, but by no more
+                // than EXP_CORRECTION, so that a skewed clock cannot make a good token look expired.
+                Instant byExp = Instant.ofEpochSecond(exp);
+                Instant floor = byLifetime.minus(EXP_CORRECTION);
+                return byExp.isBefore(floor) ? floor : byExp.isBefore(byLifetime) ? byExp : byLifetime;
+            }
+            return byLifetime;
         }
         Long exp = jwtExpiry(token);
         if (exp == null) {

@@ -46,6 +46,24 @@ class TokenResponsesTests {
     }
 
     @Test
+    void toAccessToken_jwtExpJustBeforeSentPlusExpiresIn_isTrusted() {
+        // Keycloak: iat and exp in whole seconds, the request sent 0.9 s into the second: exp comes 0.9 s earlier.
+        Instant sent = SENT.plusMillis(900);
+        String jwt = jwt(new JsonObject().put("exp", SENT.plusSeconds(60).getEpochSecond()));
+
+        assertThat(TokenResponses.toAccessToken(tokens(answer(jwt).put("expires_in", 60)), sent).expiresAt())
+                .isEqualTo(SENT.plusSeconds(60));
+    }
+
+    @Test
+    void toAccessToken_jwtExpFarBeforeSentPlusExpiresIn_movesExpiryByTwoSecondsAtMost() {
+        // A clock skewed by minutes must not make a good token look expired.
+        String jwt = jwt(new JsonObject().put("exp", SENT.plusSeconds(60 - 300).getEpochSecond()));
+
+        assertThat(read(answer(jwt).put("expires_in", 60)).expiresAt()).isEqualTo(SENT.plusSeconds(58));
+    }
+
+    @Test
     void toAccessToken_noExpiresInButJwtExp_usesExp() {
         String jwt = jwt(new JsonObject().put("sub", "app").put("exp", SENT.plusSeconds(3600).getEpochSecond()));
 
