@@ -2,6 +2,7 @@ package tokenbroker.api;
 
 import io.quarkus.logging.Log;
 import io.vertx.core.Future;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpVersion;
@@ -9,6 +10,9 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import java.util.Collections;
+import java.util.Set;
+import java.util.WeakHashMap;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
@@ -37,6 +41,14 @@ public class HttpGuards {
     private static final String FOREIGN_HOST = error("the Host header must name the loopback (127.0.0.1 or localhost)");
     private static final String HOSTS = error("a request has one Host header");
 
+    /**
+     * Connections being closed after a refusal. Vert.x hands a request pipelined behind the refused one to the router
+     * within the refusal's {@code end()}, before the connection is closed: it must not be served. Weak keys, so a
+     * closed connection leaves the set by itself; synchronized, as connections live on several event loops.
+     */
+    private static final Set<HttpConnection> CLOSING =
+            Collections.synchronizedSet(Collections.newSetFromMap(new WeakHashMap<>()));
+
     void install(@Observes Router router, @ConfigProperty(name = "quarkus.http.host") String boundHost) {
         boolean checkHost = ExposureWarning.isLoopback(boundHost);
         router.route().order(-1000).handler(ctx -> guard(ctx, checkHost));
@@ -51,6 +63,9 @@ public class HttpGuards {
 
     private static void guard(RoutingContext ctx, boolean checkHost) {
         var request = ctx.request();
+        if (CLOSING.contains(request.connection())) {
+            return; // pipelined behind a refused request: no answer, the connection closes once the refusal is written
+        }
         ctx.response().putHeader(HttpHeaders.CACHE_CONTROL, "no-store");
         if (request.version() != HttpVersion.HTTP_1_1 && request.version() != HttpVersion.HTTP_1_0) {
             // Vert.x answers any "HTTP/x.y" in kind and reports versions other than 1.0, 1.1 and 2 as null.
@@ -135,8 +150,10 @@ public class HttpGuards {
     private static void close(RoutingContext ctx, int status, String json) {
         // Close after answering: the unread body must never be taken for the next request on this connection.
         // Vert.x keeps an HTTP/1.1 connection open whatever the answer's Connection header says, hence close().
+        HttpConnection connection = ctx.request().connection();
+        CLOSING.add(connection);
         ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
-        end(ctx, status, json).onComplete(written -> ctx.request().connection().close());
+        end(ctx, status, json).onComplete(written -> connection.close());
     }
 
     private static Future<Void> end(RoutingContext ctx, int status, String json) {
