@@ -1,11 +1,18 @@
 package tokenbroker.api;
 
+import io.quarkus.logging.Log;
+import io.vertx.core.Future;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import java.util.Collections;
+import java.util.Set;
+import java.util.WeakHashMap;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
@@ -20,7 +27,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  *   <li>No proxy: {@code X-Forwarded-For}, {@code Forwarded} and absolute-form request targets are refused
  *       (SPEC §3).</li>
  *   <li>While the interface is bound to the loopback, the {@code Host} must name the loopback too: a browser
- *       page that rebinds its own DNS name to 127.0.0.1 cannot reach the broker.</li>
+ *       page that rebinds its own DNS name to 127.0.0.1 cannot reach the broker. One {@code Host} only.</li>
+ *   <li>HTTP/1.0 and 1.1 only: an HTTP/2 request carries no {@code Host} header, and would pass the check above.</li>
  * </ul>
  */
 @ApplicationScoped
@@ -31,10 +39,21 @@ public class HttpGuards {
     private static final String WITH_BODY = error("token requests have no body");
     private static final String UNSUPPORTED_VERSION = error("only HTTP/1.1 and HTTP/1.0 are spoken here");
     private static final String FOREIGN_HOST = error("the Host header must name the loopback (127.0.0.1 or localhost)");
+    private static final String HOSTS = error("a request has one Host header");
+
+    /**
+     * Connections being closed after a refusal. Vert.x hands a request pipelined behind the refused one to the router
+     * within the refusal's {@code end()}, before the connection is closed: it must not be served. Weak keys, so a
+     * closed connection leaves the set by itself; synchronized, as connections live on several event loops.
+     */
+    private static final Set<HttpConnection> CLOSING =
+            Collections.synchronizedSet(Collections.newSetFromMap(new WeakHashMap<>()));
 
     void install(@Observes Router router, @ConfigProperty(name = "quarkus.http.host") String boundHost) {
         boolean checkHost = ExposureWarning.isLoopback(boundHost);
         router.route().order(-1000).handler(ctx -> guard(ctx, checkHost));
+        // Before Quarkus' own failure handler, whose error page is neither our JSON nor no-store.
+        router.route().order(-1000).failureHandler(HttpGuards::failed);
         router.route().order(Integer.MAX_VALUE).handler(ctx -> end(ctx, 404, HttpErrors.json(404)));
         for (int status : new int[] { 400, 404, 405, 406, 413, 414, 415, 431 }) {
             router.errorHandler(status, ctx -> end(ctx, status, HttpErrors.json(status)));
@@ -44,9 +63,12 @@ public class HttpGuards {
 
     private static void guard(RoutingContext ctx, boolean checkHost) {
         var request = ctx.request();
+        if (CLOSING.contains(request.connection())) {
+            return; // pipelined behind a refused request: no answer, the connection closes once the refusal is written
+        }
         ctx.response().putHeader(HttpHeaders.CACHE_CONTROL, "no-store");
-        if (request.version() == null) {
-            // Vert.x answers any "HTTP/x.y" in kind and reports versions other than 1.0 and 1.1 as null.
+        if (request.version() != HttpVersion.HTTP_1_1 && request.version() != HttpVersion.HTTP_1_0) {
+            // Vert.x answers any "HTTP/x.y" in kind and reports versions other than 1.0, 1.1 and 2 as null.
             close(ctx, 400, UNSUPPORTED_VERSION);
             return;
         }
@@ -63,6 +85,11 @@ public class HttpGuards {
             end(ctx, 400, PROXIED);
             return;
         }
+        if (headers.getAll(HttpHeaders.HOST).size() > 1) {
+            // Which one would count? Vert.x reads the first, a proxy or a log may read the last (RFC 9112 §3.2: 400).
+            end(ctx, 400, HOSTS);
+            return;
+        }
         if (checkHost && !loopbackHost(headers.get(HttpHeaders.HOST))) {
             end(ctx, 400, FOREIGN_HOST);
             return;
@@ -75,6 +102,21 @@ public class HttpGuards {
             return;
         }
         ctx.next();
+    }
+
+    /**
+     * A request that failed below JAX-RS: Vert.x Web itself refuses an HTTP/1.1 request without a valid {@code Host}
+     * (missing, {@code localhost:abc}, {@code user@host}) with a 400 failure.
+     */
+    private static void failed(RoutingContext ctx) {
+        int status = ctx.statusCode();
+        if (status >= 400 && status < 500) {
+            end(ctx, status, HttpErrors.json(status));
+            return;
+        }
+        Log.errorf(ctx.failure(), "api: unexpected failure below JAX-RS (%s)",
+                ctx.failure() == null ? "status " + status : ctx.failure().getClass().getSimpleName());
+        end(ctx, 500, error("server_error", "internal error"));
     }
 
     private static boolean hasBody(String contentLength) {
@@ -107,15 +149,18 @@ public class HttpGuards {
 
     private static void close(RoutingContext ctx, int status, String json) {
         // Close after answering: the unread body must never be taken for the next request on this connection.
+        // Vert.x keeps an HTTP/1.1 connection open whatever the answer's Connection header says, hence close().
+        HttpConnection connection = ctx.request().connection();
+        CLOSING.add(connection);
         ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
-        end(ctx, status, json);
+        end(ctx, status, json).onComplete(written -> connection.close());
     }
 
-    private static void end(RoutingContext ctx, int status, String json) {
+    private static Future<Void> end(RoutingContext ctx, int status, String json) {
         if (ctx.response().ended()) {
-            return;
+            return Future.succeededFuture();
         }
-        ctx.response().setStatusCode(status)
+        return ctx.response().setStatusCode(status)
                 .putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
                 .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
                 .end(json);

@@ -99,13 +99,12 @@ public class TokenResource {
         if (value == null) {
             return Duration.ZERO;
         }
-        try {
+        // ASCII digits only: Long.parseLong also reads the digits of other scripts (U+0661 ARABIC-INDIC ONE is 1).
+        if (value.matches("[0-9]{1,6}")) {
             long seconds = Long.parseLong(value);
-            if (seconds >= 0 && seconds <= MAX_MIN_TTL_SECONDS) {
+            if (seconds <= MAX_MIN_TTL_SECONDS) {
                 return Duration.ofSeconds(seconds);
             }
-        } catch (NumberFormatException e) {
-            // reported below
         }
         throw ApiError.badRequest("min_ttl must be a whole number of seconds from 0 to " + MAX_MIN_TTL_SECONDS);
     }

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 import tokenbroker.api.ApiError;
 import tokenbroker.cache.TokenCache;
 import tokenbroker.cache.TokenSlot;
@@ -19,6 +20,7 @@ import tokenbroker.cache.TokenSlot;
 public class AzureResourceIndex {
 
     private static final String DEFAULT_SUFFIX = "/.default";
+    private static final Pattern ECHOED = Pattern.compile("[A-Za-z0-9:/._~-]{1,200}");
 
     /** Written once in the constructor. */
     private final Map<String, List<TokenSlot>> byAudience = new HashMap<>();
@@ -75,9 +77,12 @@ public class AzureResourceIndex {
         return audience.substring(0, end);
     }
 
-    /** Echo a parameter only when it is short and printable. */
+    /**
+     * Echo a parameter only when it is short and looks like a resource URI or a client id: never markup, quotes,
+     * braces, spaces or control characters ({@code <script>}, {@code ${jndi:...}}).
+     */
     static String shown(String value) {
-        if (value.length() > 200 || !value.chars().allMatch(c -> c > 0x20 && c < 0x7f && c != '"' && c != '\\')) {
+        if (!ECHOED.matcher(value).matches()) {
             return "(unprintable)";
         }
         return value;

@@ -1,0 +1,49 @@
+package tokenbroker.api;
+
+import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+/**
+ * Refuses new requests on the token interface once the broker is shutting down, while the requests in flight
+ * finish (up to {@code quarkus.shutdown.timeout}). Quarkus itself keeps the port open and serves new requests during
+ * that time, only adding {@code Connection: close}; a token handed out then could be the one that outlives the pod.
+ *
+ * <p>Shutdown is seen through {@link ShutdownDelayInitiatedEvent}, which Quarkus fires in its pre-shutdown phase,
+ * before it waits for the requests in flight, when {@code quarkus.shutdown.delay-enabled=true} (a build-time
+ * setting; without {@code quarkus.shutdown.delay} there is no delay).
+ */
+@ApplicationScoped
+public class ShutdownGate {
+
+    private static final String STOPPING = "{\"error\":\"temporarily_unavailable\",\"error_description\":"
+            + "\"the broker is shutting down\"}";
+
+    /** Set once, when shutdown begins; read on the event loop. */
+    private volatile boolean stopping;
+
+    void install(@Observes Router router) {
+        router.route().order(-1001).handler(this::refuseWhenStopping);
+    }
+
+    void stopping(@Observes ShutdownDelayInitiatedEvent event) {
+        stopping = true;
+    }
+
+    private void refuseWhenStopping(RoutingContext ctx) {
+        if (!stopping) {
+            ctx.next();
+            return;
+        }
+        ctx.response().setStatusCode(503)
+                .putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
+                .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                .putHeader(HttpHeaders.RETRY_AFTER, "1")
+                .putHeader(HttpHeaders.CONNECTION, "close")
+                .end(STOPPING)
+                .onComplete(written -> ctx.request().connection().close());
+    }
+}
