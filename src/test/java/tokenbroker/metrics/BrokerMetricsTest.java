@@ -102,6 +102,22 @@ class BrokerMetricsTest {
         assertThat(after.delta(before, IDP, "identity", "metered", "resource", resource, "outcome", "ok")).isEqualTo(2);
     }
 
+    /** A {@code min_ttl} that the cached token satisfies was counted {@code waited}, though no IdP was asked. */
+    @Test
+    void tokenRequests_minTtlServedFromTheCache_isAHit_notAWait() {
+        String resource = "m-main";
+        ensureToken(resource);
+        int idpRequests = IdpStubs.count(idp, IdpStubs.BOOT_503 + resource);
+        Scrape before = Scrape.of(metrics);
+        Broker.api().queryParam("min_ttl", 60).get("/v1/tokens/{r}", resource).then().statusCode(200);
+        Broker.api().queryParam("min_ttl", 0).get("/v1/tokens/{r}", resource).then().statusCode(200);
+        Scrape after = Scrape.of(metrics);
+
+        assertThat(IdpStubs.count(idp, IdpStubs.BOOT_503 + resource)).as("no IdP request").isEqualTo(idpRequests);
+        assertThat(after.delta(before, REQUESTS, "resource", resource, "endpoint", "native", "outcome", "hit")).isEqualTo(2);
+        assertThat(after.delta(before, REQUESTS, "resource", resource, "endpoint", "native", "outcome", "waited")).isZero();
+    }
+
     @Test
     void idpRequests_countEachOutcome_timeEachRequest_andCountFailuresByReason() {
         Map<String, ResponseDefinitionBuilder> answers = Map.of(
