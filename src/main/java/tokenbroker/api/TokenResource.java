@@ -57,9 +57,10 @@ public class TokenResource {
             throw e;
         }
         boolean plain = wantsPlainText(accept);
-        if (!force && wanted.isZero()) {
+        if (!force) {
             AccessToken cached = slot.servable();
-            if (cached != null) {
+            // A min_ttl the cached token satisfies is a hit too: "waited" counts only callers who waited for the IdP.
+            if (cached != null && (wanted.isZero() || cached.validFor(clock.instant(), wanted))) {
                 metrics.hit(resource, Endpoint.NATIVE);
                 return Uni.createFrom().item(render(cached, slot, plain));
             }

@@ -1,0 +1,173 @@
+package tokenbroker.leaks;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
+
+import com.github.tomakehurst.wiremock.WireMockServer;
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.stream.Stream;
+import tokenbroker.testing.IdpStubs;
+import tokenbroker.testing.InjectWireMock;
+import tokenbroker.testing.KeyStoreKeys;
+
+/**
+ * The fake IdP and broker configuration of {@link NothingLeaksTest}: one identity per kind of credential (client
+ * secret basic and post, PEM certificate, PKCS#12 certificate, an Entra tenant with a certificate, a federated
+ * assertion), callers, and three resources that fail: {@code rejected} (400 {@code invalid_client}), {@code
+ * malformed} (a 200 that is not JSON, holding a token-like value) and {@code slow} (answers after the deadline).
+ *
+ * <p>Every token the fake IdP issues is long and random, so that a match in a log can only be a leak. Key material
+ * is made at test time by {@code keytool}; every file lives in a temporary directory that {@link #stop()} deletes.
+ */
+public class LeakScenarioIdp implements QuarkusTestResourceLifecycleManager {
+
+    static final String ENTRA_TENANT = "leak-tenant";
+    static final String ENTRA_AUDIENCE = "api://leak-entra";
+    /** The good resources, each named after its identity; their scope is {@code leak.<name>} (Entra: its audience). */
+    static final String[] GOOD = { "basic", "post", "cert-pem", "cert-p12", "federated", "entra" };
+
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final String ANY_TOKEN_PATH = "/(.*/)?token";
+
+    private WireMockServer server;
+    private Path dir;
+
+    @Override
+    public Map<String, String> start() {
+        server = new WireMockServer(options().bindAddress("127.0.0.1").dynamicPort().containerThreads(20)
+                .templatingEnabled(true).globalTemplating(false));
+        server.start();
+        stubs();
+        try {
+            dir = Files.createTempDirectory("token-broker-leaks");
+            return config();
+        } catch (IOException e) {
+            stop();
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void stubs() {
+        server.stubFor(post(urlPathMatching(ANY_TOKEN_PATH)).atPriority(10).willReturn(IdpStubs.token("leak-at", 3600)));
+        server.stubFor(forScope("leak.rejected").willReturn(IdpStubs.oauthError(400, "invalid_client",
+                "Invalid client or Invalid client credentials")));
+        // Cut short after the token: not JSON, and a parser's error message would quote it.
+        server.stubFor(forScope("leak.malformed").willReturn(IdpStubs.json(200,
+                "{\"access_token\":\"leak-malformed-{{randomValue length=40 type='ALPHANUMERIC'}}\",\"expires_in\":36")
+                .withTransformers("response-template")));
+        server.stubFor(forScope("leak.slow").willReturn(IdpStubs.token("leak-late", 3600).withFixedDelay(4000)));
+    }
+
+    private static com.github.tomakehurst.wiremock.client.MappingBuilder forScope(String scope) {
+        return post(urlPathMatching(ANY_TOKEN_PATH)).atPriority(1).withFormParam("scope", equalTo(scope));
+    }
+
+    private Map<String, String> config() throws IOException {
+        Map<String, String> config = new HashMap<>();
+        config.put("quarkus.http.test-port", "0");
+        config.put("quarkus.management.test-port", "0");
+        config.put("broker.refresh.sweep-interval", "off"); // the test moves a fake clock and ticks itself
+        config.put("broker.idp.timeout", "2s");
+        String tokenUrl = "http://127.0.0.1:" + server.port() + IdpStubs.TOKEN_PATH;
+
+        secret(config, "basic", tokenUrl);
+        secret(config, "post", tokenUrl);
+        config.put("broker.identities.post.auth-method", "client_secret_post");
+
+        KeyStoreKeys pem = KeyStoreKeys.generate(dir.resolve("pem-source.p12"), word(), "token-broker-leaks-pem");
+        Path certificate = dir.resolve("client.crt.pem");
+        Path key = dir.resolve("client.key.pem");
+        pem.writePem(certificate, key);
+        config.put("broker.identities.cert-pem.client-id", "leak-client-cert-pem");
+        config.put("broker.identities.cert-pem.token-url", tokenUrl);
+        config.put("broker.identities.cert-pem.certificate-file", certificate.toString());
+        config.put("broker.identities.cert-pem.key-file", key.toString());
+
+        String password = word();
+        Path keyStore = dir.resolve("client.p12");
+        KeyStoreKeys.generate(keyStore, password, "token-broker-leaks-p12");
+        config.put("broker.identities.cert-p12.client-id", "leak-client-cert-p12");
+        config.put("broker.identities.cert-p12.token-url", tokenUrl);
+        config.put("broker.identities.cert-p12.certificate-file", keyStore.toString());
+        config.put("broker.identities.cert-p12.key-store-password-file", write("client.p12.password", password + "\n").toString());
+
+        config.put("broker.identities.entra.client-id", "22222222-3333-4444-5555-666666666666");
+        config.put("broker.identities.entra.tenant-id", ENTRA_TENANT);
+        config.put("broker.identities.entra.authority-host", "http://127.0.0.1:" + server.port());
+        config.put("broker.identities.entra.certificate-file", certificate.toString());
+        config.put("broker.identities.entra.key-file", key.toString());
+
+        config.put("broker.identities.federated.client-id", "leak-client-federated");
+        config.put("broker.identities.federated.token-url", tokenUrl);
+        // A service-account token's shape, with a random signature: distinctive in any log.
+        config.put("broker.identities.federated.assertion-file", write("federated-token",
+                "eyJhbGciOiJSUzI1NiIsImtpZCI6ImxlYWsifQ.eyJpc3MiOiJodHRwczovL2t1YmVybmV0ZXMuZGVmYXVsdC5zdmMiLCJzdWIiOiJzeXN0"
+                        + "ZW06c2VydmljZWFjY291bnQ6bGVhazphcHAifQ." + word() + word() + word()).toString());
+
+        for (String name : GOOD) {
+            config.put("broker.resources." + name + ".identity", name);
+            config.put("broker.resources." + name + ".scopes", name.equals("entra") ? ENTRA_AUDIENCE + "/.default" : "leak." + name);
+        }
+        failing(config, "rejected", "basic");
+        failing(config, "malformed", "post");
+        failing(config, "slow", "basic");
+
+        config.put("broker.callers.app.secret-file", write("caller-app", "caller-app-" + word() + "\n").toString());
+        config.put("broker.callers.limited.secret-file", write("caller-limited", "caller-limited-" + word() + "\n").toString());
+        config.put("broker.callers.limited.resources", "basic");
+        return config;
+    }
+
+    private void secret(Map<String, String> config, String name, String tokenUrl) throws IOException {
+        config.put("broker.identities." + name + ".client-id", "leak-client-" + name);
+        config.put("broker.identities." + name + ".token-url", tokenUrl);
+        config.put("broker.identities." + name + ".secret-file",
+                write(name + ".secret", "client-secret-" + name + "-" + word() + "\n").toString());
+    }
+
+    private static void failing(Map<String, String> config, String name, String identity) {
+        config.put("broker.resources." + name + ".identity", identity);
+        config.put("broker.resources." + name + ".scopes", "leak." + name);
+    }
+
+    private Path write(String name, String content) throws IOException {
+        return Files.writeString(dir.resolve(name), content);
+    }
+
+    private static String word() {
+        StringBuilder word = new StringBuilder();
+        for (int i = 0; i < 32; i++) {
+            word.append("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789".charAt(RANDOM.nextInt(62)));
+        }
+        return word.toString();
+    }
+
+    @Override
+    public void inject(TestInjector injector) {
+        injector.injectIntoFields(server, new TestInjector.AnnotatedAndMatchesType(InjectWireMock.class, WireMockServer.class));
+    }
+
+    @Override
+    public void stop() {
+        if (server != null) {
+            server.stop();
+        }
+        if (dir != null) {
+            try (Stream<Path> files = Files.walk(dir)) {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            } catch (IOException e) {
+                // a temporary directory left behind is harmless
+            }
+        }
+    }
+}
