@@ -10,6 +10,7 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import java.util.regex.Pattern;
 import java.util.Collections;
 import java.util.Set;
 import java.util.WeakHashMap;
@@ -38,6 +39,10 @@ public class HttpGuards {
             + " X-Forwarded-For, Forwarded and absolute request targets are not allowed");
     private static final String WITH_BODY = error("token requests have no body");
     private static final String UNSUPPORTED_VERSION = error("only HTTP/1.1 and HTTP/1.0 are spoken here");
+    /** Compiled once: the guard runs on every request. */
+    private static final Pattern LOOPBACK_HOST = Pattern.compile(
+            "(?:localhost|127(?:\\.(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}|\\[::1\\])(?::\\d{1,5})?",
+            Pattern.CASE_INSENSITIVE);
     private static final String FOREIGN_HOST = error("the Host header must name the loopback (127.0.0.1 or localhost)");
     private static final String HOSTS = error("a request has one Host header");
 
@@ -125,26 +130,7 @@ public class HttpGuards {
 
     /** {@code localhost}, {@code 127.x.y.z} or {@code [::1]}, with or without a port; absent is accepted (HTTP/1.0). */
     static boolean loopbackHost(String host) {
-        if (host == null) {
-            return true;
-        }
-        String name = host.strip().toLowerCase(java.util.Locale.ROOT);
-        if (name.startsWith("[")) {
-            int end = name.indexOf(']');
-            return end > 0 && name.substring(1, end).equals("::1") && portOnly(name.substring(end + 1));
-        }
-        int colon = name.indexOf(':');
-        if (colon >= 0) {
-            if (!portOnly(name.substring(colon))) {
-                return false;
-            }
-            name = name.substring(0, colon);
-        }
-        return name.equals("localhost") || name.matches("127\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}");
-    }
-
-    private static boolean portOnly(String rest) {
-        return rest.isEmpty() || rest.matches(":\\d{1,5}");
+        return host == null || LOOPBACK_HOST.matcher(host).matches();
     }
 
     private static void close(RoutingContext ctx, int status, String json) {
