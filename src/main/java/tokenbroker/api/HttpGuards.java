@@ -10,10 +10,9 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import java.util.regex.Pattern;
-import java.util.Collections;
 import java.util.Set;
-import java.util.WeakHashMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
@@ -48,11 +47,10 @@ public class HttpGuards {
 
     /**
      * Connections being closed after a refusal. Vert.x hands a request pipelined behind the refused one to the router
-     * within the refusal's {@code end()}, before the connection is closed: it must not be served. Weak keys, so a
-     * closed connection leaves the set by itself; synchronized, as connections live on several event loops.
+     * within the refusal's {@code end()}, before the connection is closed: it must not be served. A connection leaves
+     * the set once closed. Concurrent and lock-free: every request on every event loop reads it.
      */
-    private static final Set<HttpConnection> CLOSING =
-            Collections.synchronizedSet(Collections.newSetFromMap(new WeakHashMap<>()));
+    private static final Set<HttpConnection> CLOSING = ConcurrentHashMap.newKeySet();
 
     void install(@Observes Router router, @ConfigProperty(name = "quarkus.http.host") String boundHost) {
         boolean checkHost = ExposureWarning.isLoopback(boundHost);
@@ -139,7 +137,7 @@ public class HttpGuards {
         HttpConnection connection = ctx.request().connection();
         CLOSING.add(connection);
         ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
-        end(ctx, status, json).onComplete(written -> connection.close());
+        end(ctx, status, json).onComplete(written -> connection.close().onComplete(closed -> CLOSING.remove(connection)));
     }
 
     private static Future<Void> end(RoutingContext ctx, int status, String json) {

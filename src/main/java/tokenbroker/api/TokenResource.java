@@ -65,9 +65,15 @@ public class TokenResource {
                 return Uni.createFrom().item(render(cached, slot, plain));
             }
         }
+        // A force_refresh inside its interval gets the token cached now: a hit, not a wait for the IdP.
+        AccessToken before = force ? slot.servable() : null;
         Uni<AccessToken> token = force ? slot.forceRefresh() : slot.token(wanted);
         return token.map(t -> {
-            metrics.waited(resource, Endpoint.NATIVE);
+            if (t == before) {
+                metrics.hit(resource, Endpoint.NATIVE);
+            } else {
+                metrics.waited(resource, Endpoint.NATIVE);
+            }
             return render(t, slot, plain);
         }).onFailure().invoke(() -> metrics.error(resource, Endpoint.NATIVE));
     }
