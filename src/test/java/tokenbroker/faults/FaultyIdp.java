@@ -3,25 +3,15 @@ package tokenbroker.faults;
 import static com.github.tomakehurst.wiremock.client.WireMock.matching;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
-import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 
-import com.github.tomakehurst.wiremock.WireMockServer;
-import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import tokenbroker.testing.IdpStubs;
-import tokenbroker.testing.InjectWireMock;
+import tokenbroker.testing.WireMockResource;
 
 /**
  * The fake IdP of the fault, metrics and soak tests: WireMock on 127.0.0.1, and the broker configuration that
@@ -38,7 +28,7 @@ import tokenbroker.testing.InjectWireMock;
  * every 200 ms with {@code min-serve-ttl=5s}, {@code backoff-max=3s} and a 2 s deadline.</li>
  * </ul>
  */
-public class FaultyIdp implements QuarkusTestResourceLifecycleManager {
+public class FaultyIdp extends WireMockResource {
 
     public static final String SETUP = "setup";
     public static final String FAULTS = "faults";
@@ -53,8 +43,6 @@ public class FaultyIdp implements QuarkusTestResourceLifecycleManager {
     static final long SOAK_LIFETIME_SECONDS = 20;
 
     private String setup = FAULTS;
-    private WireMockServer server;
-    private Path dir;
 
     @Override
     public void init(Map<String, String> initArgs) {
@@ -63,9 +51,7 @@ public class FaultyIdp implements QuarkusTestResourceLifecycleManager {
 
     @Override
     public Map<String, String> start() {
-        server = new WireMockServer(options().bindAddress("127.0.0.1").dynamicPort().containerThreads(60)
-                .templatingEnabled(true).globalTemplating(false));
-        server.start();
+        startServer(60);
         String anyTokenPath = "/(.*/)?token";
         server.stubFor(post(urlPathMatching(anyTokenPath)).atPriority(10).willReturn(SOAK.equals(setup)
                 ? soakToken() : IdpStubs.token("boot", 3600)));
@@ -74,7 +60,7 @@ public class FaultyIdp implements QuarkusTestResourceLifecycleManager {
                 .willReturn(IdpStubs.oauthError(503, "temporarily_unavailable", "the fake IdP is starting")));
         warmUp();
         try {
-            dir = Files.createTempDirectory("token-broker-faults");
+            createDir("token-broker-faults");
             Map<String, String> config = new HashMap<>();
             config.put("quarkus.http.test-port", "0");
             config.put("quarkus.management.test-port", "0");
@@ -113,25 +99,6 @@ public class FaultyIdp implements QuarkusTestResourceLifecycleManager {
                 + "\"token_type\":\"Bearer\",\"expires_in\":" + SOAK_LIFETIME_SECONDS + "}").withTransformers("response-template");
     }
 
-    /**
-     * Serves one templated token request before the broker starts: WireMock's first answer (Jetty, Handlebars) can
-     * take seconds on a busy machine, longer than the 2 s deadline.
-     */
-    private void warmUp() {
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + IdpStubs.TOKEN_PATH))
-                .header("Content-Type", "application/x-www-form-urlencoded")
-                .POST(HttpRequest.BodyPublishers.ofString("grant_type=client_credentials&scope=warm-up")).build();
-        try {
-            HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.discarding());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
-        server.resetRequests();
-    }
-
     private void identity(Map<String, String> config, String name, String clientId) throws IOException {
         config.put("broker.identities." + name + ".client-id", clientId);
         config.put("broker.identities." + name + ".token-url", "http://127.0.0.1:" + server.port() + IdpStubs.TOKEN_PATH);
@@ -142,24 +109,5 @@ public class FaultyIdp implements QuarkusTestResourceLifecycleManager {
     private static void resource(Map<String, String> config, String name, String scope, String identity) {
         config.put("broker.resources." + name + ".scopes", scope);
         config.put("broker.resources." + name + ".identity", identity);
-    }
-
-    @Override
-    public void inject(TestInjector injector) {
-        injector.injectIntoFields(server, new TestInjector.AnnotatedAndMatchesType(InjectWireMock.class, WireMockServer.class));
-    }
-
-    @Override
-    public void stop() {
-        if (server != null) {
-            server.stop();
-        }
-        if (dir != null) {
-            try (Stream<Path> files = Files.walk(dir)) {
-                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            } catch (IOException e) {
-                // a temporary directory left behind is harmless
-            }
-        }
     }
 }

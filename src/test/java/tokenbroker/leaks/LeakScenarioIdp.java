@@ -3,22 +3,15 @@ package tokenbroker.leaks;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
-import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 
-import com.github.tomakehurst.wiremock.WireMockServer;
-import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.stream.Stream;
 import tokenbroker.testing.IdpStubs;
-import tokenbroker.testing.InjectWireMock;
 import tokenbroker.testing.KeyStoreKeys;
+import tokenbroker.testing.WireMockResource;
 
 /**
  * The fake IdP and broker configuration of {@link NothingLeaksTest}: one identity per kind of credential (client
@@ -29,27 +22,22 @@ import tokenbroker.testing.KeyStoreKeys;
  * <p>Every token the fake IdP issues is long and random, so that a match in a log can only be a leak. Key material
  * is made at test time by {@code keytool}; every file lives in a temporary directory that {@link #stop()} deletes.
  */
-public class LeakScenarioIdp implements QuarkusTestResourceLifecycleManager {
+public class LeakScenarioIdp extends WireMockResource {
 
     static final String ENTRA_TENANT = "leak-tenant";
     static final String ENTRA_AUDIENCE = "api://leak-entra";
     /** The good resources, each named after its identity; their scope is {@code leak.<name>} (Entra: its audience). */
     static final String[] GOOD = { "basic", "post", "cert-pem", "cert-p12", "federated", "entra" };
 
-    private static final SecureRandom RANDOM = new SecureRandom();
     private static final String ANY_TOKEN_PATH = "/(.*/)?token";
 
-    private WireMockServer server;
-    private Path dir;
 
     @Override
     public Map<String, String> start() {
-        server = new WireMockServer(options().bindAddress("127.0.0.1").dynamicPort().containerThreads(20)
-                .templatingEnabled(true).globalTemplating(false));
-        server.start();
+        startServer(20);
         stubs();
         try {
-            dir = Files.createTempDirectory("token-broker-leaks");
+            createDir("token-broker-leaks");
             return config();
         } catch (IOException e) {
             stop();
@@ -84,7 +72,7 @@ public class LeakScenarioIdp implements QuarkusTestResourceLifecycleManager {
         secret(config, "post", tokenUrl);
         config.put("broker.identities.post.auth-method", "client_secret_post");
 
-        KeyStoreKeys pem = KeyStoreKeys.generate(dir.resolve("pem-source.p12"), word(), "token-broker-leaks-pem");
+        KeyStoreKeys pem = KeyStoreKeys.generate(dir.resolve("pem-source.p12"), randomWord(32), "token-broker-leaks-pem");
         Path certificate = dir.resolve("client.crt.pem");
         Path key = dir.resolve("client.key.pem");
         pem.writePem(certificate, key);
@@ -93,7 +81,7 @@ public class LeakScenarioIdp implements QuarkusTestResourceLifecycleManager {
         config.put("broker.identities.cert-pem.certificate-file", certificate.toString());
         config.put("broker.identities.cert-pem.key-file", key.toString());
 
-        String password = word();
+        String password = randomWord(32);
         Path keyStore = dir.resolve("client.p12");
         KeyStoreKeys.generate(keyStore, password, "token-broker-leaks-p12");
         config.put("broker.identities.cert-p12.client-id", "leak-client-cert-p12");
@@ -112,7 +100,7 @@ public class LeakScenarioIdp implements QuarkusTestResourceLifecycleManager {
         // A service-account token's shape, with a random signature: distinctive in any log.
         config.put("broker.identities.federated.assertion-file", write("federated-token",
                 "eyJhbGciOiJSUzI1NiIsImtpZCI6ImxlYWsifQ.eyJpc3MiOiJodHRwczovL2t1YmVybmV0ZXMuZGVmYXVsdC5zdmMiLCJzdWIiOiJzeXN0"
-                        + "ZW06c2VydmljZWFjY291bnQ6bGVhazphcHAifQ." + word() + word() + word()).toString());
+                        + "ZW06c2VydmljZWFjY291bnQ6bGVhazphcHAifQ." + randomWord(32) + randomWord(32) + randomWord(32)).toString());
 
         for (String name : GOOD) {
             config.put("broker.resources." + name + ".identity", name);
@@ -122,8 +110,8 @@ public class LeakScenarioIdp implements QuarkusTestResourceLifecycleManager {
         failing(config, "malformed", "post");
         failing(config, "slow", "basic");
 
-        config.put("broker.callers.app.secret-file", write("caller-app", "caller-app-" + word() + "\n").toString());
-        config.put("broker.callers.limited.secret-file", write("caller-limited", "caller-limited-" + word() + "\n").toString());
+        config.put("broker.callers.app.secret-file", write("caller-app", "caller-app-" + randomWord(32) + "\n").toString());
+        config.put("broker.callers.limited.secret-file", write("caller-limited", "caller-limited-" + randomWord(32) + "\n").toString());
         config.put("broker.callers.limited.resources", "basic");
         return config;
     }
@@ -132,42 +120,11 @@ public class LeakScenarioIdp implements QuarkusTestResourceLifecycleManager {
         config.put("broker.identities." + name + ".client-id", "leak-client-" + name);
         config.put("broker.identities." + name + ".token-url", tokenUrl);
         config.put("broker.identities." + name + ".secret-file",
-                write(name + ".secret", "client-secret-" + name + "-" + word() + "\n").toString());
+                write(name + ".secret", "client-secret-" + name + "-" + randomWord(32) + "\n").toString());
     }
 
     private static void failing(Map<String, String> config, String name, String identity) {
         config.put("broker.resources." + name + ".identity", identity);
         config.put("broker.resources." + name + ".scopes", "leak." + name);
-    }
-
-    private Path write(String name, String content) throws IOException {
-        return Files.writeString(dir.resolve(name), content);
-    }
-
-    private static String word() {
-        StringBuilder word = new StringBuilder();
-        for (int i = 0; i < 32; i++) {
-            word.append("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789".charAt(RANDOM.nextInt(62)));
-        }
-        return word.toString();
-    }
-
-    @Override
-    public void inject(TestInjector injector) {
-        injector.injectIntoFields(server, new TestInjector.AnnotatedAndMatchesType(InjectWireMock.class, WireMockServer.class));
-    }
-
-    @Override
-    public void stop() {
-        if (server != null) {
-            server.stop();
-        }
-        if (dir != null) {
-            try (Stream<Path> files = Files.walk(dir)) {
-                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            } catch (IOException e) {
-                // a temporary directory left behind is harmless
-            }
-        }
     }
 }

@@ -1,22 +1,11 @@
 package tokenbroker.testing;
 
-import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 
-import com.github.tomakehurst.wiremock.WireMockServer;
-import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.stream.Stream;
 
 /**
  * A fake identity provider for {@code @QuarkusTest}s: WireMock on 127.0.0.1 and a random port, and the broker
@@ -45,7 +34,7 @@ import java.util.stream.Stream;
  * }
  * }</pre>
  */
-public class WireMockIdp implements QuarkusTestResourceLifecycleManager {
+public class WireMockIdp extends WireMockResource {
 
     public static final String SETUP = "setup";
     public static final String API = "api";
@@ -61,11 +50,7 @@ public class WireMockIdp implements QuarkusTestResourceLifecycleManager {
     /** The kid configured for the PKCS#12 identity only. */
     public static final String P12_KEY_ID = "p12-key-1";
 
-    private static final SecureRandom RANDOM = new SecureRandom();
-
     private String setup = API;
-    private WireMockServer server;
-    private Path dir;
 
     @Override
     public void init(Map<String, String> initArgs) {
@@ -74,13 +59,11 @@ public class WireMockIdp implements QuarkusTestResourceLifecycleManager {
 
     @Override
     public Map<String, String> start() {
-        server = new WireMockServer(options().bindAddress("127.0.0.1").dynamicPort().containerThreads(40)
-                .templatingEnabled(true).globalTemplating(false));
-        server.start();
+        startServer(40);
         IdpStubs.installBootStubs(server);
         warmUp();
         try {
-            dir = Files.createTempDirectory("token-broker-http-test");
+            createDir("token-broker-http-test");
             Map<String, String> config = new HashMap<>();
             // Random ports: other worktrees may run their tests on this machine at the same time.
             config.put("quarkus.http.test-port", "0");
@@ -123,7 +106,7 @@ public class WireMockIdp implements QuarkusTestResourceLifecycleManager {
         config.put("broker.identities.post.auth-method", "client_secret_post");
         secretIdentity(config, "rotating", "client-rotating", tokenUrl());
 
-        KeyStoreKeys pemKeys = KeyStoreKeys.generate(dir.resolve("pem-source.p12"), randomWord(), "token-broker-test-pem");
+        KeyStoreKeys pemKeys = KeyStoreKeys.generate(dir.resolve("pem-source.p12"), randomWord(24), "token-broker-test-pem");
         Path certificate = dir.resolve("client.crt.pem");
         Path key = dir.resolve("client.key.pem");
         pemKeys.writePem(certificate, key);
@@ -132,7 +115,7 @@ public class WireMockIdp implements QuarkusTestResourceLifecycleManager {
         config.put("broker.identities.cert-pem.certificate-file", certificate.toString());
         config.put("broker.identities.cert-pem.key-file", key.toString());
 
-        String password = randomWord();
+        String password = randomWord(24);
         Path keyStore = dir.resolve("client.p12");
         KeyStoreKeys.generate(keyStore, password, "token-broker-test-p12");
         Path passwordFile = write("client.p12.password", password + "\n");
@@ -167,7 +150,7 @@ public class WireMockIdp implements QuarkusTestResourceLifecycleManager {
         identity(config, name, clientId);
         config.put("broker.identities." + name + ".token-url", tokenUrl);
         config.put("broker.identities." + name + ".secret-file",
-                write(name + ".secret", "secret-" + name + "-" + randomWord() + "\n").toString());
+                write(name + ".secret", "secret-" + name + "-" + randomWord(24) + "\n").toString());
     }
 
     private static void identity(Map<String, String> config, String name, String clientId) {
@@ -185,56 +168,5 @@ public class WireMockIdp implements QuarkusTestResourceLifecycleManager {
 
     private String tokenUrl() {
         return baseUrl() + IdpStubs.TOKEN_PATH;
-    }
-
-    /**
-     * Serves one token request before the broker starts: WireMock's first answer (Jetty, templating) can take
-     * seconds on a busy machine, longer than the 2 s IdP deadline of the {@value #FAILING_IDP} setup.
-     */
-    private void warmUp() {
-        HttpClient client = HttpClient.newHttpClient();
-        HttpRequest request = HttpRequest.newBuilder(URI.create(tokenUrl()))
-                .header("Content-Type", "application/x-www-form-urlencoded")
-                .POST(HttpRequest.BodyPublishers.ofString("grant_type=client_credentials&scope=warm-up")).build();
-        try {
-            client.send(request, HttpResponse.BodyHandlers.discarding());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
-        server.resetRequests();
-    }
-
-    private Path write(String name, String content) throws IOException {
-        return Files.writeString(dir.resolve(name), content);
-    }
-
-    private static String randomWord() {
-        StringBuilder word = new StringBuilder();
-        for (int i = 0; i < 24; i++) {
-            word.append("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789".charAt(RANDOM.nextInt(62)));
-        }
-        return word.toString();
-    }
-
-    @Override
-    public void inject(TestInjector injector) {
-        injector.injectIntoFields(server, new TestInjector.AnnotatedAndMatchesType(InjectWireMock.class, WireMockServer.class));
-    }
-
-    @Override
-    public void stop() {
-        if (server != null) {
-            server.stop();
-        }
-        if (dir != null) {
-            try (Stream<Path> files = Files.walk(dir)) {
-                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            } catch (IOException e) {
-                // a temporary directory left behind is harmless
-            }
-        }
     }
 }
