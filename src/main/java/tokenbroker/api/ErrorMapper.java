@@ -6,6 +6,7 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 import tokenbroker.cache.MinTtlUnreachableException;
+import tokenbroker.cache.RefreshThrottledException;
 import tokenbroker.cache.TokenUnavailableException;
 
 /**
@@ -21,6 +22,12 @@ public class ErrorMapper {
                     .header("Retry-After", Long.toString(e.retryAfter().toSeconds())).build();
         }
         return error(502, "idp_error", e.getMessage()).build();
+    }
+
+    @ServerExceptionMapper
+    public Response throttled(RefreshThrottledException e) {
+        return error(503, "temporarily_unavailable", e.getMessage())
+                .header("Retry-After", Long.toString(e.retryAfter().toSeconds())).build();
     }
 
     @ServerExceptionMapper

@@ -11,6 +11,7 @@ import jakarta.ws.rs.core.Response;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.List;
+import tokenbroker.cache.Take;
 import tokenbroker.cache.TokenSlot;
 import tokenbroker.config.CallerSpec;
 import tokenbroker.metrics.BrokerMetrics;
@@ -57,23 +58,13 @@ public class TokenResource {
             throw e;
         }
         boolean plain = wantsPlainText(accept);
-        if (!force) {
-            AccessToken cached = slot.servable();
-            // A min_ttl the cached token satisfies is a hit too: "waited" counts only callers who waited for the IdP.
-            if (cached != null && (wanted.isZero() || cached.validFor(clock.instant(), wanted))) {
-                metrics.hit(resource, Endpoint.NATIVE);
-                return Uni.createFrom().item(render(cached, slot, plain));
-            }
+        Take take = slot.take(wanted, force);
+        if (take.kind() == Take.Kind.CACHED) {
+            metrics.hit(resource, Endpoint.NATIVE);
+            return Uni.createFrom().item(render(take.cached(), slot, plain));
         }
-        // A force_refresh inside its interval gets the token cached now: a hit, not a wait for the IdP.
-        AccessToken before = force ? slot.servable() : null;
-        Uni<AccessToken> token = force ? slot.forceRefresh() : slot.token(wanted);
-        return token.map(t -> {
-            if (t == before) {
-                metrics.hit(resource, Endpoint.NATIVE);
-            } else {
-                metrics.waited(resource, Endpoint.NATIVE);
-            }
+        return take.pending().map(t -> {
+            metrics.waited(resource, Endpoint.NATIVE);
             return render(t, slot, plain);
         }).onFailure().invoke(() -> metrics.error(resource, Endpoint.NATIVE));
     }

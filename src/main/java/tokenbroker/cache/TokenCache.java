@@ -2,6 +2,7 @@ package tokenbroker.cache;
 
 import io.quarkus.arc.All;
 import io.quarkus.runtime.Startup;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.InstantSource;
 import java.util.Collection;
@@ -39,7 +40,7 @@ public class TokenCache {
         Map<String, TokenSlot> built = new LinkedHashMap<>();
         for (ResourceSpec resource : setup.resources().values()) {
             built.put(resource.name(), new TokenSlot(resource, idp, clock, policy, backoff, setup.forceInterval(),
-                    () -> ThreadLocalRandom.current().nextDouble(), listener));
+                    () -> ThreadLocalRandom.current().nextDouble(), listener, Infrastructure.getDefaultWorkerPool()));
         }
         this.slots = Collections.unmodifiableMap(built);
         built.values().forEach(TokenSlot::refreshIfDue);

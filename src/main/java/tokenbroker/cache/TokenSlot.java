@@ -1,9 +1,11 @@
 package tokenbroker.cache;
 
+import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.DoubleSupplier;
 import tokenbroker.config.ResourceSpec;
@@ -25,9 +27,11 @@ import tokenbroker.token.RefreshPolicy;
  * backoff and a guard against stale completions).
  *
  * <pre>{@code
- * AccessToken t = slot.servable();          // hot path: no allocation, no IdP
- * if (t == null) slot.token(Duration.ZERO)  // waits for the running or a new request
- *         .subscribe().with(...);
+ * AccessToken t = slot.servable();                 // hot path: no allocation, no IdP
+ * if (t == null) {
+ *     Take take = slot.take(Duration.ZERO, false);  // CACHED, JOINED, STARTED or REFUSED
+ *     take.asUni().subscribe().with(...);
+ * }
  * }</pre>
  */
 public final class TokenSlot {
@@ -40,11 +44,12 @@ public final class TokenSlot {
     private final Duration forceInterval;
     private final DoubleSupplier random;
     private final RefreshListener listener;
+    private final Executor idpExecutor;
     /** Changes only by compare-and-set in {@link #start} and by {@code updateAndGet} in {@link #complete}. */
     private final AtomicReference<SlotState> state = new AtomicReference<>(SlotState.EMPTY);
 
     public TokenSlot(ResourceSpec resource, IdentityProvider idp, InstantSource clock, RefreshPolicy policy, Backoff backoff,
-            Duration forceInterval, DoubleSupplier random, RefreshListener listener) {
+            Duration forceInterval, DoubleSupplier random, RefreshListener listener, Executor idpExecutor) {
         this.resource = resource;
         this.idp = idp;
         this.clock = clock;
@@ -53,70 +58,70 @@ public final class TokenSlot {
         this.forceInterval = forceInterval;
         this.random = random;
         this.listener = listener;
+        this.idpExecutor = idpExecutor;
     }
 
     public ResourceSpec resource() {
         return resource;
     }
 
-    /** The cached token if it can be served now, else {@code null}. The hot path: reads one volatile, allocates nothing. */
+    /**
+     * The cached token if it can be served now, else {@code null}. The hot path: one volatile read, one clock read,
+     * no allocation (the clock's {@code millis()}, not an {@code Instant}), no IdP.
+     */
     public AccessToken servable() {
         SlotState s = state.get();
-        return s.servable(clock.instant(), policy.minServeTtl()) ? s.token() : null;
+        return clock.millis() <= s.servableUntilMillis() ? s.token() : null;
     }
 
     /**
-     * A token with at least {@code minTtl} (and never less than {@code min-serve-ttl}) left: the cached one, the
-     * one the running request brings, or one from a new request. Fails with {@link TokenUnavailableException}
-     * while the IdP fails and no such token exists, or {@link MinTtlUnreachableException}.
+     * Meets one caller's request: a token with at least {@code minTtl} left (never less than {@code min-serve-ttl}),
+     * from a new IdP request when {@code force} asks for one. The rules, in order:
+     * <ol>
+     * <li>A cached token that satisfies the caller is served, unless {@code force} may start a request now.</li>
+     * <li>A {@code minTtl} longer than the IdP's tokens live is refused: no request could meet it.</li>
+     * <li>A running request is joined.</li>
+     * <li>During a backoff after a failure, the caller is refused with the time left.</li>
+     * <li>While a servable token exists, a request started for the caller is beyond the broker's own schedule: at
+     *     most one per {@code force-interval} ({@link RefreshThrottledException} otherwise).</li>
+     * <li>Otherwise (no token, or none servable: the broker's own schedule) a request starts.</li>
+     * </ol>
      */
-    public Uni<AccessToken> token(Duration minTtl) {
+    public Take take(Duration minTtl, boolean force) {
         Duration need = minTtl.compareTo(policy.minServeTtl()) > 0 ? minTtl : policy.minServeTtl();
         for (;;) {
             SlotState s = state.get();
             Instant now = clock.instant();
-            if (s.servable(now, need)) {
-                return Uni.createFrom().item(s.token());
+            boolean servable = s.servable(now, policy.minServeTtl());
+            boolean demandAllowed = !s.demandedWithin(now, forceInterval);
+            if (s.servable(now, need) && !(force && demandAllowed)) {
+                return Take.cached(s.token());
             }
             if (s.token() != null && need.compareTo(s.token().lifetime()) > 0) {
                 // Even a brand-new token would fall short: refusing here keeps such callers off the IdP.
-                return Uni.createFrom().failure(new MinTtlUnreachableException(resource.name(), minTtl, s.token().lifetime()));
+                return Take.refused(new MinTtlUnreachableException(resource.name(), minTtl, s.token().lifetime()));
             }
             if (s.inFlight() != null) {
-                return requireRemaining(s.inFlight(), minTtl, need);
+                return new Take(Take.Kind.JOINED, null, requireRemaining(s.inFlight(), minTtl, need));
             }
             if (s.coolingDown(now)) {
-                return Uni.createFrom().failure(unavailable(s, now));
+                return Take.refused(unavailable(s, now));
             }
-            Uni<AccessToken> started = start(s, now, false);
+            if (servable && !demandAllowed) {
+                Duration wait = roundUp(Duration.between(now, s.lastDemand().plus(forceInterval)));
+                return Take.refused(new RefreshThrottledException(resource.name(),
+                        Duration.between(now, s.token().expiresAt()), wait));
+            }
+            Uni<AccessToken> started = start(s, now, servable);
             if (started != null) {
-                return requireRemaining(started, minTtl, need);
+                return new Take(Take.Kind.STARTED, null, requireRemaining(started, minTtl, need));
             }
         }
     }
 
-    /**
-     * A token from a new IdP request, at most one such request per {@code force-interval}: within it, callers get
-     * the token the last forced request brought. The backoff after a failure applies too.
-     */
-    public Uni<AccessToken> forceRefresh() {
-        for (;;) {
-            SlotState s = state.get();
-            Instant now = clock.instant();
-            if (s.inFlight() != null) {
-                return s.inFlight();
-            }
-            if (s.lastForced() != null && now.isBefore(s.lastForced().plus(forceInterval))) {
-                return token(Duration.ZERO);
-            }
-            if (s.coolingDown(now)) {
-                return Uni.createFrom().failure(unavailable(s, now));
-            }
-            Uni<AccessToken> started = start(s, now, true);
-            if (started != null) {
-                return started;
-            }
-        }
+    /** {@link #take} as one {@code Uni}, for callers that need not know how it was met. */
+    public Uni<AccessToken> token(Duration minTtl) {
+        return take(minTtl, false).asUni();
     }
 
     /**
@@ -135,10 +140,7 @@ public final class TokenSlot {
             if (s.servable(now, policy.minServeTtl()) && now.isBefore(s.refreshAt())) {
                 return false;
             }
-            Uni<AccessToken> started = start(s, now, false);
-            if (started != null) {
-                // The outcome is recorded in the state and logged by complete(): nothing more to do with it here.
-                started.subscribe().with(token -> { }, failure -> { });
+            if (start(s, now, false) != null) {
                 return true;
             }
         }
@@ -154,42 +156,92 @@ public final class TokenSlot {
                 s.lastRefresh(), s.lastFailure(), s.failures(), s.coolingDown(now) ? s.retryAt() : null);
     }
 
-    /** Swaps in a new request if {@code s} is still current; {@code null} when another thread won the race. */
-    private Uni<AccessToken> start(SlotState s, Instant now, boolean forced) {
+    /**
+     * Swaps in a new request if {@code s} is still current and starts it; {@code null} when another thread won the
+     * race. The winner subscribes at once, so that the request runs (and leaves the state) even if the caller that
+     * won never subscribes; callers subscribe to the same memoized outcome.
+     */
+    private Uni<AccessToken> start(SlotState s, Instant now, boolean demand) {
         long number = s.attempt() + 1;
         Uni<AccessToken> request = request(number);
-        // The request is lazy: a loser of this race discards it without any IdP call.
-        return state.compareAndSet(s, s.started(number, request, forced ? now : null)) ? request : null;
+        // The request is lazy until subscribed below: a loser of this race discards it without any IdP call.
+        if (!state.compareAndSet(s, s.started(number, request, demand ? now : null))) {
+            return null;
+        }
+        // The outcome is recorded in the state by complete(): the subscriber needs to do nothing with it.
+        request.subscribe().with(token -> { }, failure -> { });
+        return request;
     }
 
+    /**
+     * One IdP request, run on {@code idpExecutor}: reading credential files and signing assertions never happen on
+     * the thread that started it (a caller's event-loop thread). Whatever {@code acquire} does (throws, returns
+     * {@code null}, emits {@code null}), the outcome goes through {@link #complete}, which takes the request out of
+     * the state.
+     */
     private Uni<AccessToken> request(long number) {
         return Uni.createFrom().deferred(() -> {
-            Instant started = clock.instant();
-            return idp.acquire(resource).onItemOrFailure().transformToUni((token, failure) -> complete(number, started, token, failure));
-        }).memoize().indefinitely();
+                    Instant started = clock.instant();
+                    return call().onItemOrFailure().transformToUni((token, failure) -> complete(number, started, token, failure));
+                })
+                .runSubscriptionOn(idpExecutor)
+                .memoize().indefinitely();
+    }
+
+    /** {@code idp.acquire}, with a synchronous throw or a {@code null} turned into an outcome {@link #complete} sorts. */
+    private Uni<AccessToken> call() {
+        try {
+            Uni<AccessToken> call = idp.acquire(resource);
+            return call != null ? call : Uni.createFrom().nullItem();
+        } catch (RuntimeException e) {
+            return Uni.createFrom().failure(e);
+        }
     }
 
     private Uni<AccessToken> complete(long number, Instant started, AccessToken token, Throwable thrown) {
         Instant now = clock.instant();
         AcquireFailure failure = null;
+        Instant refreshAt = null;
         if (thrown != null) {
             failure = thrown instanceof IdpException e ? e.failure()
                     : new AcquireFailure.Unreachable("unexpected " + thrown.getClass().getSimpleName());
+        } else if (token == null) {
+            // An adapter fault, not the IdP's answer: retried with the ordinary backoff.
+            failure = new AcquireFailure.Unreachable("the identity provider adapter gave no token");
         } else if (!token.expiresAt().isAfter(now.plus(policy.minServeTtl()))) {
             // A token that is servable for no time at all would be refreshed again at once, forever.
             failure = new AcquireFailure.Malformed("the IdP's token lives " + token.lifetime().toSeconds()
                     + " s, not longer than min-serve-ttl (" + policy.minServeTtl().toSeconds() + " s)");
+        } else {
+            try {
+                refreshAt = policy.refreshAt(token, random.getAsDouble());
+            } catch (RuntimeException e) {
+                failure = new AcquireFailure.Malformed("cannot schedule the refresh of the IdP's token ("
+                        + e.getClass().getSimpleName() + ")");
+            }
         }
         AcquireFailure outcome = failure;
+        Instant nextRefresh = refreshAt;
+        Instant nextTry = outcome == null ? null : now.plus(delay(state.get().failures() + 1, outcome));
         // The request leaves the state as it completes: memoize() would keep serving this outcome forever.
         SlotState after = state.updateAndGet(s -> s.attempt() != number ? s // a newer request owns the state
-                : outcome == null ? s.succeeded(token, policy.refreshAt(token, random.getAsDouble()))
-                : s.failed(outcome, now.plus(delay(s.failures() + 1, outcome))));
-        listener.refreshed(resource, outcome == null ? token : null, outcome, Duration.between(started, now), after.retryAt());
+                : outcome == null ? s.succeeded(token, nextRefresh, policy.minServeTtl())
+                : s.failed(outcome, nextTry));
+        notifyListener(outcome == null ? token : null, outcome, Duration.between(started == null ? now : started, now),
+                after.retryAt());
         if (outcome == null) {
             return Uni.createFrom().item(token);
         }
         return Uni.createFrom().failure(new TokenUnavailableException(resource.name(), outcome, untilRetry(after, now)));
+    }
+
+    private void notifyListener(AccessToken token, AcquireFailure failure, Duration took, Instant retryAt) {
+        try {
+            listener.refreshed(resource, token, failure, took, retryAt);
+        } catch (RuntimeException e) {
+            // A listener (log line, metrics, token files) must not decide what callers get: the state is already set.
+            Log.warnf("cache: a refresh listener failed for resource %s (%s)", resource.name(), e.getClass().getName());
+        }
     }
 
     private Duration delay(int failures, AcquireFailure failure) {
@@ -217,7 +269,11 @@ public final class TokenSlot {
         if (s.retryAt() == null || !s.retryAt().isAfter(now)) {
             return Duration.ofSeconds(1);
         }
-        Duration left = Duration.between(now, s.retryAt());
+        return roundUp(Duration.between(now, s.retryAt()));
+    }
+
+    /** Whole seconds, rounded up, at least one: what a {@code Retry-After} can say. */
+    private static Duration roundUp(Duration left) {
         long seconds = left.toSeconds() + (left.toNanosPart() > 0 ? 1 : 0);
         return Duration.ofSeconds(Math.max(1, seconds));
     }

@@ -46,7 +46,7 @@ class TokenSlotTests {
         // random = 0.5 puts the refresh exactly at half-life and every backoff at the middle of its range
         slot = new TokenSlot(resource, idp, clock, new RefreshPolicy(MIN_SERVE, 0.10),
                 new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(60)), Duration.ofSeconds(10), () -> 0.5,
-                (r, token, failure, took, retryAt) -> refreshLog.add(failure == null ? "ok" : failure.kind()));
+                (r, token, failure, took, retryAt) -> refreshLog.add(failure == null ? "ok" : failure.kind()), Runnable::run);
     }
 
     @AfterEach
@@ -133,17 +133,18 @@ class TokenSlotTests {
             assertThat(slot.servable()).isEqualTo(old);
             clock.advance(Duration.ofMillis(500));
         }
-        clock.set(old.expiresAt().minus(MIN_SERVE));
-        assertThat(slot.servable()).isEqualTo(old); // exactly min-serve-ttl left: still served
-        clock.advance(Duration.ofNanos(1));
+        // The hot path reads a millisecond clock and errs early: served until a millisecond before min-serve-ttl.
+        clock.set(old.expiresAt().minus(MIN_SERVE).minusMillis(1));
+        assertThat(slot.servable()).isEqualTo(old);
+        clock.advance(Duration.ofMillis(1)); // exactly min-serve-ttl left: no longer served
         assertThat(slot.servable()).isNull();
         // Cooling down after the last failure: callers fail at once, with the time until the next try.
-        if (idp.open() == 0 && slot.status().retryAt() != null) {
-            var failure = slot.token(Duration.ZERO).subscribe().withSubscriber(UniAssertSubscriber.create())
-                    .assertFailedWith(TokenUnavailableException.class).getFailure();
-            assertThat(((TokenUnavailableException) failure).retryAfter()).isGreaterThanOrEqualTo(Duration.ofSeconds(1));
-            assertThat(((TokenUnavailableException) failure).failure().retryable()).isTrue();
-        }
+        assertThat(idp.open()).isZero();
+        assertThat(slot.status().retryAt()).isAfter(clock.instant());
+        var failure = slot.token(Duration.ZERO).subscribe().withSubscriber(UniAssertSubscriber.create())
+                .assertFailedWith(TokenUnavailableException.class).getFailure();
+        assertThat(((TokenUnavailableException) failure).retryAfter()).isGreaterThanOrEqualTo(Duration.ofSeconds(1));
+        assertThat(((TokenUnavailableException) failure).failure().retryable()).isTrue();
         assertThat(slot.status().state()).isEqualTo("failing");
     }
 
@@ -198,22 +199,89 @@ class TokenSlotTests {
         assertThat(failure.getMessage()).contains("invalid_client");
     }
 
+    Take force(Duration minTtl) {
+        return slot.take(minTtl, true);
+    }
+
     @Test
-    void forceRefresh_isRateLimitedToOneCallPerInterval() {
+    void take_force_isRateLimitedToOneCallPerInterval() {
         prime("a");
-        Uni<AccessToken> forced = slot.forceRefresh();
-        var subscriber = forced.subscribe().withSubscriber(UniAssertSubscriber.create());
+        Take forced = force(Duration.ZERO);
+        assertThat(forced.kind()).isEqualTo(Take.Kind.STARTED);
+        var subscriber = forced.pending().subscribe().withSubscriber(UniAssertSubscriber.create());
         assertThat(idp.calls()).isEqualTo(2);
         AccessToken b = token("b");
         idp.succeed(b);
         subscriber.assertItem(b);
 
         clock.advance(Duration.ofSeconds(9));
-        assertThat(slot.forceRefresh().await().indefinitely()).isEqualTo(b);
+        Take within = force(Duration.ZERO);
+        assertThat(within.kind()).isEqualTo(Take.Kind.CACHED);
+        assertThat(within.cached()).isEqualTo(b);
         assertThat(idp.calls()).isEqualTo(2);
 
         clock.advance(Duration.ofSeconds(1));
-        slot.forceRefresh().subscribe().withSubscriber(UniAssertSubscriber.create());
+        assertThat(force(Duration.ZERO).kind()).isEqualTo(Take.Kind.STARTED);
+        assertThat(idp.calls()).isEqualTo(3);
+    }
+
+    @Test
+    void take_forceWithMinTtl_honoursMinTtl_inAndOutOfTheInterval() {
+        prime("a");
+        clock.advance(Duration.ofSeconds(30)); // 30 s left
+        Take first = force(Duration.ofSeconds(50));
+        assertThat(first.kind()).isEqualTo(Take.Kind.STARTED);
+        var subscriber = first.pending().subscribe().withSubscriber(UniAssertSubscriber.create());
+        // The IdP answers with a token that lives 40 s only: less than the caller asked for, so it is refused.
+        idp.succeed(new AccessToken("short", clock.instant(), clock.instant().plusSeconds(40), null, null));
+        subscriber.assertFailedWith(MinTtlUnreachableException.class);
+
+        clock.advance(Duration.ofSeconds(5)); // inside force-interval: 35 s left
+        assertThat(force(Duration.ofSeconds(20)).cached().value()).isEqualTo("short");
+        Take throttled = force(Duration.ofSeconds(36));
+        assertThat(throttled.kind()).isEqualTo(Take.Kind.REFUSED);
+        var refusal = (RefreshThrottledException) throttled.pending().subscribe()
+                .withSubscriber(UniAssertSubscriber.create()).assertFailedWith(RefreshThrottledException.class).getFailure();
+        assertThat(refusal.retryAfter()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(idp.calls()).isEqualTo(2);
+    }
+
+    /** Issue 10: a caller looping on min_ttl close to the lifetime starts at most one IdP request per force-interval. */
+    @Test
+    void take_thousandCallsWithMinTtlNearTheLifetime_startAtMostTwoRequestsInTenSeconds() {
+        prime("a");
+        int cached = 0;
+        int refused = 0;
+        for (int i = 0; i < 1000; i++) {
+            Take take = slot.take(LIFETIME.minusSeconds(1), false);
+            if (idp.open() > 0) {
+                idp.succeed(token("t" + i));
+            }
+            if (take.kind() == Take.Kind.REFUSED) {
+                refused++;
+                take.pending().subscribe().withSubscriber(UniAssertSubscriber.create())
+                        .assertFailedWith(RefreshThrottledException.class);
+            } else {
+                AccessToken got = take.asUni().await().indefinitely();
+                assertThat(got.validFor(clock.instant(), LIFETIME.minusSeconds(1))).as("call %d", i).isTrue();
+                cached++;
+            }
+            clock.advance(Duration.ofMillis(10));
+        }
+        assertThat(idp.calls() - 1).isBetween(1, 2);
+        assertThat(cached).isPositive();
+        assertThat(refused).isPositive();
+    }
+
+    @Test
+    void take_withoutServableToken_isNotThrottled_byARecentDemand() {
+        prime("a");
+        clock.advance(Duration.ofSeconds(45));
+        assertThat(force(Duration.ZERO).kind()).isEqualTo(Take.Kind.STARTED); // a demand, at 45 s
+        idp.fail(new AcquireFailure.Unreachable("down"));
+        clock.advance(Duration.ofSeconds(6)); // 9 s left: nothing servable, 6 s after the demand
+        assertThat(slot.servable()).isNull();
+        assertThat(slot.take(Duration.ZERO, false).kind()).isEqualTo(Take.Kind.STARTED);
         assertThat(idp.calls()).isEqualTo(3);
     }
 
