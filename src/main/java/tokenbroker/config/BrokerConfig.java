@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * The broker's configuration, as {@code ../shared/SPEC.md} §2 lists it. Most keys are optional here on purpose:
@@ -24,6 +25,9 @@ public interface BrokerConfig {
 
     /** The local processes allowed to ask; when none is configured, any local process may. */
     Map<String, CallerConfig> callers();
+
+    /** Credential-injecting proxy routes, by a name of your choice (docs/proxy.md). */
+    Map<String, RouteConfig> routes();
 
     /** Refresh timing and backoff. */
     RefreshConfig refresh();
@@ -110,6 +114,49 @@ public interface BrokerConfig {
 
         /** The resources this caller may have; all when left out. */
         Optional<List<String>> resources();
+    }
+
+    /**
+     * A loopback port that forwards every request to one upstream, with the route's token in {@code Authorization}:
+     * the app changes only its base URL and holds no token.
+     */
+    interface RouteConfig {
+        /** Where requests go: {@code https://host[:port][/base-path]}; {@code http} only to a loopback host. */
+        Optional<String> upstream();
+
+        /** The configured resource whose token the route adds; callers need the right to it. */
+        Optional<String> resource();
+
+        /** The route's own port on 127.0.0.1; {@code 0} picks a free one (tests). */
+        OptionalInt port();
+
+        /** What to do with a caller's own {@code Authorization}: {@code drop} it, or {@code refuse} the request (400). */
+        @WithName("caller-authorization")
+        @WithDefault("drop")
+        String callerAuthorization();
+
+        /** Whether requests must carry {@code Metadata: true}, as the token API does (an SSRF guard). */
+        @WithName("require-metadata")
+        @WithDefault("false")
+        boolean requireMetadata();
+
+        /** PEM certificates of CAs trusted for this upstream, in addition to the JVM's trust store. */
+        @WithName("ca-file")
+        Optional<String> caFile();
+
+        /** The TCP and TLS connect timeout to the upstream. */
+        @WithName("connect-timeout")
+        @WithDefault("5s")
+        Duration connectTimeout();
+
+        /** An exchange with nothing received from the upstream for this long is ended (and its connection closed). */
+        @WithDefault("30s")
+        Duration timeout();
+
+        /** At most this many connections to the upstream; further requests wait for one. */
+        @WithName("max-connections")
+        @WithDefault("32")
+        int maxConnections();
     }
 
     /** Refresh timing. */

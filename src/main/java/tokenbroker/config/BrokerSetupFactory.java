@@ -29,7 +29,7 @@ import tokenbroker.config.BrokerConfig.ResourceConfig;
 public final class BrokerSetupFactory {
 
     /** Resource and identity names travel in URL paths and metric labels: keep them plain. */
-    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+    static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
     private static final Set<String> RESERVED_PARAMS = Set.of("grant_type", "client_id", "client_secret", "scope",
             "client_assertion", "client_assertion_type");
 
@@ -53,6 +53,8 @@ public final class BrokerSetupFactory {
         Map<String, IdentitySpec> identities = identities(config, env);
         Map<String, ResourceSpec> resources = resources(config, identities);
         List<CallerSpec> callers = callers(config, resources);
+        List<RouteSpec> routes = new RouteChecks(problems).check(config.routes(), config.resources().keySet(), resources,
+                reservedPorts(env));
         BrokerConfig.RefreshConfig refresh = config.refresh();
         requireNotNegative("broker.refresh.min-serve-ttl", refresh.minServeTtl());
         requirePositive("broker.refresh.backoff-initial", refresh.backoffInitial());
@@ -67,7 +69,15 @@ public final class BrokerSetupFactory {
             throw new BrokerConfigException(problems);
         }
         return new BrokerSetup(identities, resources, callers, refresh.minServeTtl(), refresh.backoffInitial(),
-                refresh.backoffMax(), refresh.forceInterval(), config.idp().connectTimeout(), config.idp().timeout());
+                refresh.backoffMax(), refresh.forceInterval(), config.idp().connectTimeout(), config.idp().timeout(), routes);
+    }
+
+    /** The token and management ports, which no route may take. */
+    private static Map<String, Integer> reservedPorts(Function<String, Optional<String>> env) {
+        Map<String, Integer> ports = new LinkedHashMap<>();
+        ports.put("quarkus.http.port (the token port)", env.apply("quarkus.http.port").map(Integer::valueOf).orElse(7777));
+        ports.put("quarkus.management.port", env.apply("quarkus.management.port").map(Integer::valueOf).orElse(9000));
+        return ports;
     }
 
     private Map<String, IdentitySpec> identities(BrokerConfig config, Function<String, Optional<String>> env) {

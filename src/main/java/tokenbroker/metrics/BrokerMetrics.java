@@ -57,6 +57,8 @@ public class BrokerMetrics implements RefreshListener {
     /** Made on first use; outcome words and reasons are a fixed, small set. */
     private final Map<String, Counter> lazyCounters = new ConcurrentHashMap<>();
     private final Map<String, Timer> timers = new ConcurrentHashMap<>();
+    /** Written once in the constructor. */
+    private final Map<String, RouteMeters> routes = new HashMap<>();
 
     BrokerMetrics(MeterRegistry registry, BrokerSetup setup) {
         this.registry = registry;
@@ -64,6 +66,12 @@ public class BrokerMetrics implements RefreshListener {
             served.put(resource, counters(resource));
         }
         served.put(UNKNOWN_RESOURCE, counters(UNKNOWN_RESOURCE));
+        setup.routes().forEach(route -> routes.put(route.name(), new RouteMeters(registry, route.name())));
+    }
+
+    /** The meters of a configured proxy route. */
+    public RouteMeters route(String name) {
+        return routes.get(name);
     }
 
     private ServeCounters[] counters(String resource) {

@@ -1,0 +1,176 @@
+package tokenbroker.proxy;
+
+import io.vertx.core.Context;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.http.RequestOptions;
+import java.time.Duration;
+import java.util.regex.Pattern;
+import tokenbroker.cache.Take;
+import tokenbroker.token.AccessToken;
+
+/**
+ * One caller's request through a route: the token added, the request and its body streamed to the upstream, the
+ * answer streamed back, and at most one retry with a new token after an upstream {@code 401 invalid_token} (for a
+ * {@code GET}, {@code HEAD} or {@code OPTIONS} without a body only). Runs on the caller connection's event loop; a
+ * token that had to be awaited is brought back to it.
+ *
+ * <p>No exchange outlives its parties: the caller leaving resets the upstream request, the upstream failing or going
+ * quiet for the route's timeout (the request's idle timeout, which resets it) closes the caller's connection, so that
+ * no pooled connection is held by an abandoned exchange.
+ */
+final class Exchange {
+
+    /** A Bearer challenge with {@code error="invalid_token"} (RFC 6750 §3.1), in any of the header's challenges. */
+    private static final Pattern INVALID_TOKEN = Pattern.compile("(?i)(?:^|[\\s,])bearer\\b.*\\berror\\s*=\\s*\"?invalid_token\\b");
+
+    private final RouteProxy route;
+    private final HttpServerRequest request;
+    private final String target;
+    private final long started;
+    private final boolean hasBody;
+    private final Context context;
+    private boolean retried;
+
+    Exchange(RouteProxy route, HttpServerRequest request, String target, long started) {
+        this.route = route;
+        this.request = request;
+        this.target = target;
+        this.started = started;
+        this.hasBody = RouteGuard.hasBody(request.headers());
+        this.context = Vertx.currentContext();
+    }
+
+    void start() {
+        if (!hasBody) {
+            request.resume(); // nothing to stream: let Vert.x see the request's end
+        }
+        AccessToken token = route.slot.servable();
+        if (token != null) {
+            forward(token);
+        } else {
+            await(route.slot.take(Duration.ZERO, false));
+        }
+    }
+
+    private void await(Take take) {
+        if (take.kind() == Take.Kind.CACHED) {
+            forward(take.cached());
+            return;
+        }
+        take.pending().subscribe().with(
+                token -> context.runOnContext(v -> forward(token)),
+                failure -> context.runOnContext(v -> route.refuse(request, route.noToken(failure), started)));
+    }
+
+    private void forward(AccessToken token) {
+        HttpServerResponse response = request.response();
+        if (response.closed() || response.ended()) {
+            return; // the caller left while the token was on its way
+        }
+        RequestOptions options = new RequestOptions().setMethod(request.method()).setURI(target)
+                .setHost(route.route.host()).setPort(route.route.upstreamPort()).setSsl(route.route.tls())
+                .setFollowRedirects(false).setIdleTimeout(route.route.timeout().toMillis());
+        route.client.request(options).onComplete(created -> {
+            if (created.failed()) {
+                route.refuse(request, route.unreachable(created.cause()), started);
+                return;
+            }
+            HttpClientRequest upstream = created.result();
+            send(upstream, token);
+            upstream.response().onComplete(answered -> {
+                if (answered.failed()) {
+                    upstream.reset();
+                    route.refuse(request, route.unreachable(answered.cause()), started);
+                } else {
+                    answer(answered.result(), token);
+                }
+            });
+        });
+    }
+
+    private void send(HttpClientRequest upstream, AccessToken token) {
+        MultiMap headers = upstream.headers();
+        ForwardedHeaders.toUpstream(request.headers(), headers, route.route.requireMetadata());
+        headers.set(HttpHeaders.HOST, route.route.hostHeader());
+        headers.set(HttpHeaders.AUTHORIZATION, "Bearer " + token.value());
+        // The caller leaving ends the upstream exchange: its connection is not kept for an answer no one reads.
+        request.response().closeHandler(v -> upstream.reset());
+        if (!hasBody) {
+            upstream.end();
+            return;
+        }
+        String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
+        if (length != null) {
+            headers.set(HttpHeaders.CONTENT_LENGTH, length.strip());
+        } else {
+            upstream.setChunked(true);
+        }
+        // endOnFailure(false): a body cut short by the caller must reach the upstream as a reset, not as a clean end.
+        request.pipe().endOnFailure(false).to(upstream).onFailure(e -> upstream.reset());
+    }
+
+    private void answer(HttpClientResponse answer, AccessToken token) {
+        if (answer.statusCode() == 401 && mayRetry() && challengesToken(answer)) {
+            Take take = route.slot.take(Duration.ZERO, true);
+            boolean sameToken = take.kind() == Take.Kind.CACHED && take.cached().value().equals(token.value());
+            if (take.kind() != Take.Kind.REFUSED && !sameToken) {
+                retried = true;
+                route.meters.retried();
+                answer.request().reset(); // the 401's body is not wanted; the connection goes rather than drain it
+                await(take);
+                return;
+            }
+            // No new token now (the refresh rate limit, the IdP down): the upstream's own 401 is the answer.
+        }
+        HttpServerResponse response = request.response();
+        response.setStatusCode(answer.statusCode());
+        if (answer.statusMessage() != null) {
+            response.setStatusMessage(answer.statusMessage());
+        }
+        ForwardedHeaders.toCaller(answer.headers(), response.headers());
+        String length = answer.getHeader(HttpHeaders.CONTENT_LENGTH);
+        if (length != null) {
+            response.putHeader(HttpHeaders.CONTENT_LENGTH, length);
+        } else if (carriesBody(answer.statusCode()) && request.version() == HttpVersion.HTTP_1_1) {
+            response.setChunked(true);
+        }
+        answer.pipe().endOnFailure(false).to(response).onComplete(piped -> {
+            if (piped.succeeded()) {
+                route.meters.answered(answer.statusCode(), System.nanoTime() - started);
+                return;
+            }
+            // Either side failed mid-body: end both, so that the caller sees a cut answer, not a short complete one.
+            answer.request().reset();
+            if (!response.closed()) {
+                request.connection().close();
+            }
+            route.meters.refused("upstream_interrupted", System.nanoTime() - started);
+        });
+    }
+
+    private boolean mayRetry() {
+        HttpMethod method = request.method();
+        return !retried && !hasBody && (method == HttpMethod.GET || method == HttpMethod.HEAD || method == HttpMethod.OPTIONS);
+    }
+
+    private static boolean challengesToken(HttpClientResponse answer) {
+        for (String challenge : answer.headers().getAll("WWW-Authenticate")) {
+            if (INVALID_TOKEN.matcher(challenge).find()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private boolean carriesBody(int status) {
+        return request.method() != HttpMethod.HEAD && status >= 200 && status != 204 && status != 304;
+    }
+}

@@ -1,0 +1,79 @@
+package tokenbroker.proxy;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.net.TrustOptions;
+import java.io.IOException;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.X509Certificate;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509TrustManager;
+import tokenbroker.config.RouteSpec;
+
+/**
+ * Makes a route's Vert.x {@link HttpClient}: HTTP/1.1, TLS with hostname verification, the JVM's trust store plus the
+ * route's own CAs, a connect timeout, a bounded pool and wait queue, TCP keep-alive, idle pooled connections closed
+ * before a typical upstream closes them, no decompression (bodies pass through as sent).
+ */
+final class UpstreamClients {
+
+    /** A pooled connection unused this long is closed; shorter than common servers' keep-alive (Node's 5 s). */
+    static final int POOLED_IDLE_SECONDS = 4;
+
+    private UpstreamClients() {
+    }
+
+    static HttpClient create(Vertx vertx, RouteSpec route) {
+        HttpClientOptions options = new HttpClientOptions()
+                .setProtocolVersion(HttpVersion.HTTP_1_1)
+                .setDefaultHost(route.host())
+                .setDefaultPort(route.upstreamPort())
+                .setSsl(route.tls())
+                .setVerifyHost(true)
+                .setForceSni(true)
+                .setConnectTimeout((int) route.connectTimeout().toMillis())
+                .setKeepAlive(true)
+                .setKeepAliveTimeout(POOLED_IDLE_SECONDS)
+                .setTcpKeepAlive(true)
+                .setMaxPoolSize(route.maxConnections())
+                // Beyond this many waiting requests the broker answers 503 at once rather than queue without bound.
+                .setMaxWaitQueueSize(route.maxConnections() * 16)
+                .setDecompressionSupported(false)
+                .setTryUseCompression(false)
+                .setMaxHeaderSize(32 * 1024);
+        if (route.tls() && !route.caCertificates().isEmpty()) {
+            options.setTrustOptions(TrustOptions.wrap(trustManagers(route)));
+        }
+        return vertx.createHttpClient(options);
+    }
+
+    /** The JVM's default trust anchors and the route's CAs in one trust manager factory. */
+    private static TrustManagerFactory trustManagers(RouteSpec route) {
+        try {
+            KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
+            store.load(null, null);
+            TrustManagerFactory jvm = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            jvm.init((KeyStore) null);
+            int n = 0;
+            for (TrustManager manager : jvm.getTrustManagers()) {
+                if (manager instanceof X509TrustManager x509) {
+                    for (X509Certificate anchor : x509.getAcceptedIssuers()) {
+                        store.setCertificateEntry("jvm-" + n++, anchor);
+                    }
+                }
+            }
+            for (X509Certificate ca : route.caCertificates()) {
+                store.setCertificateEntry("route-" + n++, ca);
+            }
+            TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            factory.init(store);
+            return factory;
+        } catch (GeneralSecurityException | IOException e) {
+            throw new IllegalStateException("proxy: cannot build the trust store of route " + route.name(), e);
+        }
+    }
+}
