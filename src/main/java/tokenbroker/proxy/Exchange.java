@@ -102,7 +102,12 @@ final class Exchange {
         headers.set(HttpHeaders.HOST, route.route.hostHeader());
         headers.set(HttpHeaders.AUTHORIZATION, "Bearer " + token.value());
         // The caller leaving ends the upstream exchange: its connection is not kept for an answer no one reads.
-        request.response().closeHandler(v -> upstream.reset());
+        HttpServerResponse response = request.response();
+        response.closeHandler(v -> {
+            if (!response.ended()) {
+                upstream.reset();
+            }
+        });
         if (!hasBody) {
             upstream.end();
             return;
@@ -118,6 +123,8 @@ final class Exchange {
     }
 
     private void answer(HttpClientResponse answer, AccessToken token) {
+        // A reset (the caller left, a retry) fails the answer: expected, and not worth Vert.x's ERROR line.
+        answer.exceptionHandler(e -> { });
         if (answer.statusCode() == 401 && mayRetry() && challengesToken(answer)) {
             Take take = route.slot.take(Duration.ZERO, true);
             boolean sameToken = take.kind() == Take.Kind.CACHED && take.cached().value().equals(token.value());
