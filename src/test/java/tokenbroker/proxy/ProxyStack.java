@@ -66,6 +66,8 @@ public class ProxyStack extends WireMockIdp {
             route(config, "first", https + "/base", "proxy-first", tls);
             route(config, "expiry", https + "/base", "proxy-expiry", tls);
             route(config, "stream", "https://127.0.0.1:" + streaming.port(), "proxy-main", tls);
+            // The upstream answers an upload once it has read all of it: nothing comes back for that long.
+            config.put("broker.routes.stream.timeout", "10m");
             route(config, "slow", https + "/base", "proxy-main", tls);
             config.put("broker.routes.slow.timeout", "1s");
             route(config, "untrusted", https + "/base", "proxy-main", null);
@@ -77,7 +79,7 @@ public class ProxyStack extends WireMockIdp {
             config.put("broker.callers." + OTHER + ".secret-file", write(OTHER + ".secret", "caller-other-" + randomWord(24) + "\n").toString());
             config.put("broker.callers." + OTHER + ".resources", "contract");
             return config;
-        } catch (IOException | java.security.GeneralSecurityException e) {
+        } catch (Exception e) {
             stop();
             throw new IllegalStateException(e);
         }

@@ -1,93 +1,76 @@
 package tokenbroker.proxy;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpsConfigurator;
-import com.sun.net.httpserver.HttpsServer;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.net.PfxOptions;
 import java.security.GeneralSecurityException;
-import java.security.KeyStore;
 import java.security.MessageDigest;
 import java.util.HexFormat;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLContext;
 
 /**
- * An HTTPS upstream that streams: {@code POST /big/upload} answers the SHA-256 and length of the body it read,
- * {@code GET /big/download?seed=S&bytes=N} sends {@link Generated} bytes. WireMock keeps every request body in
- * memory (for matching and its journal), which a 512 MiB body must not meet in the broker's own test JVM.
+ * An HTTPS upstream that streams, on a Vert.x instance of its own: {@code POST /big/upload} answers the SHA-256 and
+ * length of the body it read, {@code GET /big/download?seed=S&bytes=N} sends {@link Generated} bytes, with back
+ * pressure both ways. WireMock keeps every request body in memory (for matching and its journal), which a 512 MiB
+ * body must not meet in the broker's own test JVM; the JDK's HTTPS server was too slow for it (about 5 MB/s here).
  */
 final class StreamingUpstream implements AutoCloseable {
 
-    private final HttpsServer server;
-    private final ExecutorService executor = Executors.newCachedThreadPool();
+    private final Vertx vertx = Vertx.vertx();
+    private final HttpServer server;
     /** The Authorization of the last request, for the test to check. */
     final AtomicReference<String> lastAuthorization = new AtomicReference<>();
 
-    StreamingUpstream(UpstreamTls tls) throws IOException, GeneralSecurityException {
-        KeyStore store = KeyStore.getInstance("PKCS12");
-        try (InputStream in = java.nio.file.Files.newInputStream(tls.keyStore())) {
-            store.load(in, tls.password().toCharArray());
-        }
-        KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-        keys.init(store, tls.password().toCharArray());
-        SSLContext context = SSLContext.getInstance("TLS");
-        context.init(keys.getKeyManagers(), null, null);
-        server = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        server.setHttpsConfigurator(new HttpsConfigurator(context));
-        server.setExecutor(executor);
-        server.createContext("/big/upload", this::upload);
-        server.createContext("/big/download", this::download);
-        server.start();
+    StreamingUpstream(UpstreamTls tls) throws Exception {
+        HttpServerOptions options = new HttpServerOptions().setHost("127.0.0.1").setPort(0).setSsl(true)
+                .setKeyCertOptions(new PfxOptions().setPath(tls.keyStore().toString()).setPassword(tls.password()));
+        server = vertx.createHttpServer(options).requestHandler(this::handle).listen()
+                .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     }
 
     int port() {
-        return server.getAddress().getPort();
+        return server.actualPort();
     }
 
-    private void upload(HttpExchange exchange) throws IOException {
-        lastAuthorization.set(exchange.getRequestHeaders().getFirst("Authorization"));
-        MessageDigest digest = sha256();
-        long bytes = 0;
-        byte[] buffer = new byte[64 * 1024];
-        try (InputStream in = exchange.getRequestBody()) {
-            for (int n; (n = in.read(buffer)) > 0;) {
-                digest.update(buffer, 0, n);
-                bytes += n;
-            }
-        }
-        byte[] answer = ("{\"sha256\":\"" + HexFormat.of().formatHex(digest.digest()) + "\",\"bytes\":" + bytes + "}")
-                .getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("Content-Type", "application/json");
-        exchange.sendResponseHeaders(200, answer.length);
-        try (OutputStream out = exchange.getResponseBody()) {
-            out.write(answer);
+    private void handle(HttpServerRequest request) {
+        lastAuthorization.set(request.getHeader("Authorization"));
+        if (request.path().equals("/big/upload")) {
+            MessageDigest digest = sha256();
+            long[] bytes = { 0 };
+            request.handler(chunk -> {
+                digest.update(chunk.getBytes());
+                bytes[0] += chunk.length();
+            });
+            request.endHandler(v -> request.response().putHeader("Content-Type", "application/json")
+                    .end("{\"sha256\":\"" + HexFormat.of().formatHex(digest.digest()) + "\",\"bytes\":" + bytes[0] + "}"));
+        } else if (request.path().equals("/big/download")) {
+            long seed = Long.parseLong(request.getParam("seed"));
+            long bytes = Long.parseLong(request.getParam("bytes"));
+            HttpServerResponse response = request.response().putHeader("Content-Type", "application/octet-stream")
+                    .putHeader("Content-Length", Long.toString(bytes));
+            write(response, new Generated(seed, bytes));
+        } else {
+            request.response().setStatusCode(404).end();
         }
     }
 
-    private void download(HttpExchange exchange) throws IOException {
-        lastAuthorization.set(exchange.getRequestHeaders().getFirst("Authorization"));
-        long seed = 0;
-        long bytes = 0;
-        for (String pair : exchange.getRequestURI().getQuery().split("&")) {
-            String[] kv = pair.split("=", 2);
-            if (kv[0].equals("seed")) {
-                seed = Long.parseLong(kv[1]);
-            } else if (kv[0].equals("bytes")) {
-                bytes = Long.parseLong(kv[1]);
+    /** Writes until the write queue is full, then again once it drains. */
+    private static void write(HttpServerResponse response, Generated body) {
+        byte[] block = new byte[64 * 1024];
+        while (!response.writeQueueFull()) {
+            int n = body.read(block, 0, block.length);
+            if (n < 0) {
+                response.end();
+                return;
             }
+            response.write(Buffer.buffer(n).appendBytes(block, 0, n));
         }
-        exchange.getResponseHeaders().set("Content-Type", "application/octet-stream");
-        exchange.sendResponseHeaders(200, bytes);
-        try (InputStream in = new Generated(seed, bytes); OutputStream out = exchange.getResponseBody()) {
-            in.transferTo(out);
-        }
+        response.drainHandler(v -> write(response, body));
     }
 
     static MessageDigest sha256() {
@@ -100,7 +83,6 @@ final class StreamingUpstream implements AutoCloseable {
 
     @Override
     public void close() {
-        server.stop(0);
-        executor.shutdownNow();
+        vertx.close();
     }
 }
