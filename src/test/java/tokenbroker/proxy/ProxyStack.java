@@ -21,8 +21,8 @@ import tokenbroker.testing.WireMockIdp;
  * caller secret. Every route listens on a free port ({@code port=0}); tests ask {@code ProxyServers.port(route)}.
  *
  * <p>Routes (all over TLS to 127.0.0.1 unless said): {@code main} (base path {@code /base}, resource
- * {@code proxy-main}), {@code strict} (caller Authorization refused, {@code Metadata} required), {@code retry} and
- * {@code retry-post} (resources of their own, for the 401 retry), {@code first} and {@code expiry} (resources whose
+ * {@code proxy-main}), {@code strict} (caller Authorization refused, {@code Metadata} required), {@code retry},
+ * {@code retry-post} and {@code metered} (resources of their own, for the 401 retry), {@code first} and {@code expiry} (resources whose
  * first token fails at start-up), {@code stream}, {@code slow} (a 1 s timeout), {@code untrusted} (no CA file),
  * {@code wrong-name} ({@code https://localhost}, which the certificate does not name), {@code closed} (nothing
  * listens).
@@ -55,6 +55,7 @@ public class ProxyStack extends WireMockIdp {
             resource(config, "proxy-main", "proxy.main");
             resource(config, "proxy-retry", "proxy.retry");
             resource(config, "proxy-retry-post", "proxy.retry-post");
+            resource(config, "proxy-metered", "proxy.metered");
             resource(config, "proxy-first", IdpStubs.BOOT_503 + "proxy-first");
             resource(config, "proxy-expiry", IdpStubs.BOOT_503 + "proxy-expiry");
             route(config, "main", https + "/base", "proxy-main", tls);
@@ -63,6 +64,7 @@ public class ProxyStack extends WireMockIdp {
             config.put("broker.routes.strict.require-metadata", "true");
             route(config, "retry", https + "/base", "proxy-retry", tls);
             route(config, "retry-post", https + "/base", "proxy-retry-post", tls);
+            route(config, "metered", https + "/base", "proxy-metered", tls);
             route(config, "first", https + "/base", "proxy-first", tls);
             route(config, "expiry", https + "/base", "proxy-expiry", tls);
             route(config, "stream", "https://127.0.0.1:" + streaming.port(), "proxy-main", tls);
@@ -75,7 +77,7 @@ public class ProxyStack extends WireMockIdp {
             route(config, "closed", "https://127.0.0.1:" + closedPort() + "/base", "proxy-main", tls);
 
             config.put("broker.callers." + APP + ".secret-file", write(APP + ".secret", "caller-app-" + randomWord(24) + "\n").toString());
-            config.put("broker.callers." + APP + ".resources", "proxy-main,proxy-retry,proxy-retry-post,proxy-first,proxy-expiry");
+            config.put("broker.callers." + APP + ".resources", "proxy-main,proxy-retry,proxy-retry-post,proxy-metered,proxy-first,proxy-expiry");
             config.put("broker.callers." + OTHER + ".secret-file", write(OTHER + ".secret", "caller-other-" + randomWord(24) + "\n").toString());
             config.put("broker.callers." + OTHER + ".resources", "contract");
             return config;
