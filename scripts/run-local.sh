@@ -59,6 +59,16 @@ broker.resources.demo.identity=kc-secret
 broker.resources.demo.scopes=api://demo/.default
 broker.resources.demo-jwt.identity=kc-jwt
 broker.resources.demo-jwt.scopes=api://demo/.default
+
+# A proxy route (docs/proxy.md): 127.0.0.1:7801 forwards to Keycloak's admin REST API with the token of a
+# service account that may view the realm's clients (broker-admin-reader, same secret as broker-secret).
+broker.identities.kc-admin.client-id=broker-admin-reader
+broker.identities.kc-admin.token-url=$KEYCLOAK_TOKEN_URL
+broker.identities.kc-admin.secret-file=$KC_WORK/keys/client-secret
+broker.resources.kc-admin.identity=kc-admin
+broker.routes.kc-admin.upstream=$KEYCLOAK_URL/admin/realms
+broker.routes.kc-admin.resource=kc-admin
+broker.routes.kc-admin.port=7801
 PROPS
 
 log "starting the broker on 127.0.0.1:7777 (config: $WORK/broker.properties)"
@@ -72,6 +82,8 @@ for _ in $(seq 1 60); do
 run-local: ready. Fetch a token:
 
     curl -s -H 'Metadata: true' http://127.0.0.1:7777/v1/tokens/demo
+
+  a proxied call, no token in hand:  curl -s http://127.0.0.1:7801/broker/clients
 
   resources and their state:  curl -s -H 'Metadata: true' http://127.0.0.1:7777/v1/resources
   as an Azure SDK would:      curl -s -H 'X-IDENTITY-HEADER: x' 'http://127.0.0.1:7777/msi/token?api-version=2019-08-01&resource=api://demo'
