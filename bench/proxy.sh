@@ -25,6 +25,8 @@ JAR="$ROOT/target/quarkus-app/quarkus-run.jar"
 [ -f "$JAR" ] || die "no $JAR: ./mvnw -B package -DskipTests"
 JVM_FLAGS_LINE=$(sed -n 's/^ENV JAVA_OPTS_APPEND="\(.*\)"[[:space:]]*$/\1/p' "$ROOT/Dockerfile.jvm")
 read -r -a JVM_FLAGS <<<"$JVM_FLAGS_LINE"
+# BENCH_JVM_EXTRA: flags after the image's (a later -Xmx wins), to measure another sizing; named in the results.
+read -r -a JVM_EXTRA <<<"${BENCH_JVM_EXTRA:-}"
 ulimit -n 8192 2>/dev/null || true
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/token-broker-proxy-bench.XXXXXX")
 chmod 755 "$WORK"
@@ -87,7 +89,7 @@ broker.routes.tls.resource=graph
 broker.routes.tls.port=$RTLS
 broker.routes.tls.ca-file=$WORK/tls.crt
 CONF
-java "${JVM_FLAGS[@]}" -Dquarkus.http.port="$PORT" -Dquarkus.management.host=127.0.0.1 -Dquarkus.management.port="$MGMT" \
+java "${JVM_FLAGS[@]}" "${JVM_EXTRA[@]}" -Dquarkus.http.port="$PORT" -Dquarkus.management.host=127.0.0.1 -Dquarkus.management.port="$MGMT" \
     -Dquarkus.config.locations="$WORK/broker.properties" -jar "$JAR" >"$WORK/broker.log" 2>&1 &
 BROKER=$!
 PIDS+=("$BROKER")
@@ -97,6 +99,17 @@ curl -fsS "http://127.0.0.1:$RPLAIN/users" -o /dev/null || die "the plain route 
 curl -fsS "http://127.0.0.1:$RTLS/users" -o /dev/null || die "the TLS route does not answer"
 rss() { awk '/^VmRSS:/ {print int($2/1024)}' "/proc/$BROKER/status"; }
 
+if [ "${BENCH_INSPECT:-0}" = 1 ]; then
+    timeout 20 wrk -t2 -c64 -d5s "http://127.0.0.1:$RPLAIN/users" >/dev/null
+    timeout 20 wrk -t2 -c64 -d5s "http://127.0.0.1:$RTLS/users" &
+    sleep 3
+    log "connections broker->nginx plain: $(ss -tan state established "( dport = :$PLAIN )" | tail -n +2 | wc -l)," \
+        "TIME-WAIT: $(ss -tan state time-wait "( dport = :$PLAIN )" | tail -n +2 | wc -l)"
+    jstat -gcutil "$BROKER" 1000 2 >&2 || true
+    wait
+    grep -v DEBUG "$WORK/broker.log" | tail -5 >&2
+    exit 0
+fi
 # Warm-up (JIT), then the measurements.
 timeout 60 wrk -t2 -c64 -d"$((SECS / 2 + 1))s" "http://127.0.0.1:$RPLAIN/users" >/dev/null
 timeout 60 wrk -t2 -c64 -d"$((SECS / 2 + 1))s" "http://127.0.0.1:$RTLS/users" >/dev/null
