@@ -91,7 +91,7 @@ class RouteChecksTests {
                 "broker.routes.b.upstream: the base path '/a/../b' holds a dot segment, '//' or an encoded '.', '/' or '\\'",
                 "broker.routes.c.port: port 7802 is already taken by broker.routes.b.port",
                 "broker.routes.d.port: port 9000 is already taken by quarkus.management.port",
-                "broker.routes.d.ca-file: " + dir.resolve("bad.pem") + " holds no PEM certificate",
+                "broker.routes.d.ca-file: " + dir.resolve("bad.pem") + " is not a PEM certificate file (CertificateException)",
                 "broker.routes.d.max-connections: must be at least 1, got 0",
                 "broker.routes.e.upstream: missing; the URL requests are forwarded to, e.g. https://graph.microsoft.com/v1.0",
                 "broker.routes.e.port: missing; the loopback port the app calls instead of the upstream");
