@@ -5,6 +5,7 @@
 #   scripts/keycloak.sh start  [--port P] [--dir D] [--fresh-keys]
 #   scripts/keycloak.sh stop   [--dir D]
 #   scripts/keycloak.sh status [--dir D]
+#   scripts/keycloak.sh freeze|thaw [--dir D]
 #
 # start  Makes sure org.keycloak:keycloak-quarkus-dist:$KEYCLOAK_VERSION:zip is in the local Maven
 #        repository (fetches it with `${MVN:-mvn} dependency:get` when missing; falls back to ./mvnw),
@@ -18,6 +19,8 @@
 #        A Keycloak killed by a signal during start-up that `stop` did not send is started once more.
 # stop   SIGTERM, wait up to KC_STOP_TIMEOUT (30 s), then SIGKILL; removes the pid file.
 # status Prints `running pid=N KEYCLOAK_URL=...` (exit 0) or `stopped` (exit 3).
+# freeze SIGSTOP to Keycloak (kc.sh and its java): the kernel still accepts connections into the listen
+#        backlog and nothing answers, as with a network that swallows packets. thaw: SIGCONT.
 # Several working directories (--dir) can run side by side, each on its own port.
 #
 # Environment:
@@ -373,6 +376,16 @@ cmd_stop() {
   log "stopped"
 }
 
+signal_all() {
+  local sig="$1" pid kids=()
+  pid="$(running_pid)" || die "not running"
+  mapfile -t kids < <(child_pids "$pid")
+  kill "-$sig" "$pid" "${kids[@]}"
+}
+
+cmd_freeze() { signal_all STOP; log "frozen (SIGSTOP)"; }
+cmd_thaw() { signal_all CONT; log "thawed (SIGCONT)"; }
+
 cmd_status() {
   local pid
   if pid="$(running_pid)"; then
@@ -384,7 +397,7 @@ cmd_status() {
 }
 
 case "$CMD" in
-  start|stop|status) ;;
+  start|stop|status|freeze|thaw) ;;
   -h|--help|help) usage; exit 0 ;;
   *) usage; die "unknown command: ${CMD:-<none>}" ;;
 esac

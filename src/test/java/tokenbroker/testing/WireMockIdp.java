@@ -88,7 +88,7 @@ public class WireMockIdp extends WireMockResource {
         resource(config, "contract", "contract.read");
         for (String name : new String[] { "contract-min-ttl", "contract-force", "single-flight", "refresh-window",
                 "refresh-stale", "refresh-outage", "throttled", "malformed-text", "malformed-no-token",
-                "malformed-no-expiry", "malformed-bad-expiry" }) {
+                "malformed-no-expiry", "malformed-bad-expiry", "min-ttl-storm" }) {
             resource(config, name, IdpStubs.BOOT_503 + name);
         }
     }
