@@ -120,6 +120,23 @@ class IdpEdgeTest {
         assertThat(idp.requests() - from).as("the reset request and its resend").isEqualTo(2);
     }
 
+    /**
+     * No connection outlives its exchange (and so none can go stale between refreshes): each token request opens its
+     * own and the broker closes it once answered, although this IdP would keep it open.
+     */
+    @Test
+    void everyTokenRequest_hasAConnectionOfItsOwn_closedOnceAnswered() {
+        String token = idleToken("edge");
+        int requests = idp.requests();
+        int connections = idp.connections();
+        for (int i = 0; i < 3; i++) {
+            token = forcedNewToken("edge", token);
+        }
+        assertThat(idp.requests() - requests).isEqualTo(3);
+        assertThat(idp.connections() - connections).as("new connections for 3 token requests").isEqualTo(3);
+        Eventually.until("the answered connections closed by the broker", Duration.ofSeconds(5), () -> idp.openConnections() == 0);
+    }
+
     private static String idleToken(String resource) {
         Broker.awaitIdle(resource);
         return Broker.accessToken(resource);

@@ -79,30 +79,35 @@ class BrokerWithKeycloakIT {
         String before = LaunchedBroker.token("rotate").then().statusCode(200).extract().path("access_token");
 
         String newSecret = keycloak.rotateSecret("broker-long");
-        Instant rotated = Instant.now();
-        assertThat(!newSecret.isBlank() && !same(newSecret, oldSecret)).as("Keycloak made a new secret").isTrue();
-        HttpResponse<String> oldGrant = keycloak.grant("broker-long", oldSecret);
-        assertThat(oldGrant.statusCode()).as("Keycloak refuses the old secret after the rotation").isEqualTo(401);
+        try {
+            Instant rotated = Instant.now();
+            assertThat(!newSecret.isBlank() && !same(newSecret, oldSecret)).as("Keycloak made a new secret").isTrue();
+            HttpResponse<String> oldGrant = keycloak.grant("broker-long", oldSecret);
+            assertThat(oldGrant.statusCode()).as("Keycloak refuses the old secret after the rotation").isEqualTo(401);
 
-        // The cached token keeps coming while the file still holds the old secret.
-        assertThat(same(LaunchedBroker.token("rotate").then().statusCode(200).extract().path("access_token"), before))
-                .as("the cached token is served").isTrue();
+            // The cached token keeps coming while the file still holds the old secret.
+            assertThat(same(LaunchedBroker.token("rotate").then().statusCode(200).extract().path("access_token"), before))
+                    .as("the cached token is served").isTrue();
 
-        // As a Secret volume update would: the new file appears whole.
-        Path next = secretFile.resolveSibling("rotate-secret.next");
-        Files.writeString(next, newSecret, StandardCharsets.UTF_8);
-        Files.move(next, secretFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            // As a Secret volume update would: the new file appears whole.
+            Path next = secretFile.resolveSibling("rotate-secret.next");
+            Files.writeString(next, newSecret, StandardCharsets.UTF_8);
+            Files.move(next, secretFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
 
-        String after = LaunchedBroker.forceRefresh("rotate").then().statusCode(200).extract().path("access_token");
-        assertThat(same(after, before)).as("force_refresh brings a new token").isFalse();
-        JsonNode introspection = keycloak.introspect(after);
-        assertThat(introspection.path("active").asBoolean()).isTrue();
-        assertThat(introspection.path("client_id").asText()).isEqualTo("broker-long");
-        assertThat(keycloak.clientLogins("broker-long")).as("Keycloak's grants of broker-long since the rotation")
-                .filteredOn(t -> t.isAfter(rotated)).hasSize(1);
-        assertThat(LaunchedBroker.resourceView("rotate").getString("state")).isEqualTo("fresh");
-        assertThat(same(LaunchedBroker.token("rotate").then().statusCode(200).extract().path("access_token"), after))
-                .as("the new token is cached").isTrue();
+            String after = LaunchedBroker.forceRefresh("rotate").then().statusCode(200).extract().path("access_token");
+            assertThat(same(after, before)).as("force_refresh brings a new token").isFalse();
+            JsonNode introspection = keycloak.introspect(after);
+            assertThat(introspection.path("active").asBoolean()).isTrue();
+            assertThat(introspection.path("client_id").asText()).isEqualTo("broker-long");
+            assertThat(keycloak.clientLogins("broker-long")).as("Keycloak's grants of broker-long since the rotation")
+                    .filteredOn(t -> t.isAfter(rotated)).hasSize(1);
+            assertThat(LaunchedBroker.resourceView("rotate").getString("state")).isEqualTo("fresh");
+            assertThat(same(LaunchedBroker.token("rotate").then().statusCode(200).extract().path("access_token"), after))
+                    .as("the new token is cached").isTrue();
+        } finally {
+            // Keycloak lives for the whole run: the next broker launch copies the secret keycloak.sh rendered.
+            keycloak.restoreSecret("broker-long", oldSecret);
+        }
     }
 
     @Test
