@@ -68,11 +68,15 @@ final class FileSink {
         if (stale || wanted == null && mayExist) {
             removeFile();
         }
-        publish();
+        publish("no token with more than " + keep.toSeconds() + " s left");
     }
 
-    /** Removes the file and whatever an earlier run left beside it: at start-up and at shutdown. */
-    void remove() {
+    /**
+     * Removes the file and whatever an earlier run left beside it: at start-up and at shutdown.
+     *
+     * @param why for the log line
+     */
+    void remove(String why) {
         try {
             AtomicFiles.removeWithLeftovers(spec.path());
             onDisk = null;
@@ -80,7 +84,7 @@ final class FileSink {
         } catch (IOException | RuntimeException e) {
             failed("remove", e);
         }
-        publish();
+        publish(why);
     }
 
     private void write(AccessToken token, Instant now) {
@@ -114,7 +118,7 @@ final class FileSink {
         failures.failed(spec);
     }
 
-    private void publish() {
+    private void publish(String whyAbsent) {
         String state = error != null ? FileStatus.FAILING : onDisk != null ? FileStatus.WRITTEN : FileStatus.ABSENT;
         FileStatus before = status;
         status = new FileStatus(spec.name(), spec.resource().name(), spec.resource().required(), spec.path(), state, onDisk == null ? null : writtenAt, error);
@@ -125,8 +129,8 @@ final class FileSink {
         switch (state) {
             case FileStatus.FAILING -> Log.warnf("files: %s (resource %s) %s", spec.key(), spec.resource().name(), error);
             case FileStatus.WRITTEN -> Log.infof("files: %s (resource %s) written to %s", spec.key(), spec.resource().name(), spec.path());
-            default -> Log.infof("files: %s (resource %s) removed from %s: no token with more than %d s left", spec.key(),
-                    spec.resource().name(), spec.path(), keep.toSeconds());
+            default -> Log.infof("files: %s (resource %s) removed from %s: %s", spec.key(), spec.resource().name(), spec.path(),
+                    whyAbsent);
         }
     }
 }

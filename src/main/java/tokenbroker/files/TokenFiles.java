@@ -60,7 +60,7 @@ public class TokenFiles implements RefreshListener {
             return thread;
         });
         // First of all, away with what an earlier run left: its token may have expired since.
-        submit(() -> sinks.forEach(FileSink::remove));
+        submit(() -> sinks.forEach(sink -> sink.remove("left by an earlier run")));
         submit(this::syncAll);
     }
 
@@ -111,7 +111,7 @@ public class TokenFiles implements RefreshListener {
         if (writer == null) {
             return;
         }
-        submit(() -> sinks.forEach(FileSink::remove));
+        submit(() -> sinks.forEach(sink -> sink.remove("the broker stops")));
         writer.shutdown();
         try {
             if (!writer.awaitTermination(5, TimeUnit.SECONDS)) {

@@ -194,7 +194,7 @@ class FileSinkTests {
         Files.writeString(path(), "expired-token-of-an-earlier-run");
         Path leftover = Files.writeString(dir.resolve(".token.12345.tmp"), "partial");
         Path other = Files.writeString(dir.resolve(".other.1.tmp"), "not ours");
-        sink(Format.TOKEN).remove();
+        sink(Format.TOKEN).remove("test");
         assertThat(path()).doesNotExist();
         assertThat(leftover).doesNotExist();
         assertThat(other).exists();
