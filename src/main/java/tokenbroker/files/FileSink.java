@@ -29,6 +29,8 @@ final class FileSink {
     private final InstantSource clock;
     private final Duration keep;
     private final Failures failures;
+    /** Why {@link #sync} removes a file, for the log line. */
+    private final String runShort;
     /** The token the file holds, or {@code null} when it holds none. Confined to the writer thread. */
     private AccessToken onDisk;
     /** Whether a file may be at the path although {@link #onDisk} is {@code null}. Confined to the writer thread. */
@@ -46,7 +48,9 @@ final class FileSink {
         this.clock = clock;
         this.keep = keep;
         this.failures = failures;
-        this.status = new FileStatus(spec.name(), spec.resource().name(), spec.resource().required(), spec.path(), FileStatus.ABSENT, null, null);
+        this.runShort = "no token with more than " + keep.toSeconds() + " s left";
+        this.status = new FileStatus(spec.name(), spec.resource().name(), spec.resource().required(), spec.path(),
+                FileStatus.ABSENT, null, null);
     }
 
     FileSpec spec() {
@@ -68,7 +72,7 @@ final class FileSink {
         if (stale || wanted == null && mayExist) {
             removeFile();
         }
-        publish("no token with more than " + keep.toSeconds() + " s left");
+        publish(runShort);
     }
 
     /**
@@ -121,14 +125,16 @@ final class FileSink {
     private void publish(String whyAbsent) {
         String state = error != null ? FileStatus.FAILING : onDisk != null ? FileStatus.WRITTEN : FileStatus.ABSENT;
         FileStatus before = status;
-        status = new FileStatus(spec.name(), spec.resource().name(), spec.resource().required(), spec.path(), state, onDisk == null ? null : writtenAt, error);
+        status = new FileStatus(spec.name(), spec.resource().name(), spec.resource().required(), spec.path(), state,
+                onDisk == null ? null : writtenAt, error);
         if (state.equals(before.state())) {
             return;
         }
         // One line per change of state, not per attempt: a failing file is retried every sweep.
         switch (state) {
             case FileStatus.FAILING -> Log.warnf("files: %s (resource %s) %s", spec.key(), spec.resource().name(), error);
-            case FileStatus.WRITTEN -> Log.infof("files: %s (resource %s) written to %s", spec.key(), spec.resource().name(), spec.path());
+            case FileStatus.WRITTEN -> Log.infof("files: %s (resource %s) written to %s", spec.key(), spec.resource().name(),
+                    spec.path());
             default -> Log.infof("files: %s (resource %s) removed from %s: %s", spec.key(), spec.resource().name(), spec.path(),
                     whyAbsent);
         }
