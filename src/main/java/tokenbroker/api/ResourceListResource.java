@@ -12,6 +12,7 @@ import tokenbroker.api.dto.ResourceView;
 import tokenbroker.cache.TokenCache;
 import tokenbroker.cache.TokenSlot;
 import tokenbroker.config.CallerSpec;
+import tokenbroker.files.TokenFiles;
 
 /** {@code GET /v1/resources}: every resource the caller may have, with its state. Never a token. */
 @Path("/v1/resources")
@@ -24,10 +25,12 @@ public class ResourceListResource {
 
     private final ResourceGate gate;
     private final TokenCache cache;
+    private final TokenFiles files;
 
-    ResourceListResource(ResourceGate gate, TokenCache cache) {
+    ResourceListResource(ResourceGate gate, TokenCache cache, TokenFiles files) {
         this.gate = gate;
         this.cache = cache;
+        this.files = files;
     }
 
     @GET
@@ -39,7 +42,7 @@ public class ResourceListResource {
         List<ResourceView> views = new ArrayList<>();
         for (TokenSlot slot : cache.slots()) {
             if (caller == null || caller.mayHave(slot.resource().name())) {
-                views.add(ResourceView.of(slot.status()));
+                views.add(ResourceView.of(slot.status(), files.statusesOf(slot.resource().name())));
             }
         }
         return new ResourceList(views);

@@ -17,5 +17,6 @@ public record BrokerSetup(
         Duration backoffMax,
         Duration forceInterval,
         Duration idpConnectTimeout,
-        Duration idpTimeout) {
+        Duration idpTimeout,
+        List<FileSpec> files) {
 }
