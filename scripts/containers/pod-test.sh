@@ -1,0 +1,1 @@
+ct_log "pod test: TODO"
