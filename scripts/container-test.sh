@@ -162,7 +162,7 @@ sys.exit(0 if list(posts) == [sys.argv[1]] else "IdP saw scopes %s" % posts)' "$
   local ms=$((($(date +%s%N) - t1) / 1000000))
   case "$rc" in 0 | 143) ;; *) fail "[$overlay] exit status $rc after SIGTERM" ;; esac
   ct_log "[$overlay] SIGTERM: exited with status $rc after $ms ms (grace period ${grace} s)"
-  podman rm -f -t 0 "$BROKER" "$idp" >/dev/null
+  podman rm -f -t 0 "$BROKER" >/dev/null && podman rm -f -t 0 "$idp" >/dev/null
   BROKER=""
 }
 
@@ -177,6 +177,7 @@ else
   ct_log "SKIPPED: Dockerfile.native (no target/*-runner; build one with -Dquarkus.native.enabled=true)"
 fi
 
+# shellcheck source=containers/pod-test.sh
 . "$ROOT/scripts/containers/pod-test.sh"
 
 ct_log "PASS in $(($(date +%s) - started)) s"

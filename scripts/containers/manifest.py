@@ -130,12 +130,19 @@ def pod(by_kind, w, spec, root, a):
                      "container: podman 4.3 would wait for it to complete before starting the app" % BROKER)
     broker["image"] = a.broker_image
     for c in [broker] + spec["containers"]:
+        # podman maps declared ports to the host, which a pod without a network cannot have.
+        named = {p["name"]: p["containerPort"] for p in c.pop("ports", []) if "name" in p}
+        if named:
+            notes.append("dropped: ports of %s (podman would publish them; --network none has nothing to publish "
+                         "on), probes use the port numbers %s" % (c["name"], named))
+        for key in ("startupProbe", "readinessProbe", "livenessProbe"):
+            get = c.get(key, {}).get("httpGet", {})
+            if get.get("port") in named:
+                get["port"] = named[get["port"]]
         for key in ("startupProbe", "readinessProbe"):
-            if c.pop(key, None) is not None:
-                notes.append("ignored by podman: %s of %s" % (key, c["name"]))
-        if c.get("resources"):
-            notes.append("ignored by podman here (cgroupfs, no limits enforced): resources of %s: %s"
-                         % (c["name"], c["resources"]))
+            if key in c:
+                notes.append("not relied on: %s of %s (podman 4.3 starts every container at once, whatever the "
+                             "probes say)" % (key, c["name"]))
     for c in spec["containers"]:
         if c["name"] == "app":
             c["image"] = a.app_image
@@ -165,7 +172,7 @@ def pod(by_kind, w, spec, root, a):
     notes.append("changed: ConfigMap and Secret volumes are hostPath directories with the same files")
     for k in ("serviceAccountName", "automountServiceAccountToken"):
         if spec.pop(k, None) is not None:
-            notes.append("ignored by podman: %s" % k)
+            notes.append("dropped: %s (no Kubernetes API here)" % k)
     name = w["metadata"]["name"]
     out = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "labels": {"app": name}}, "spec": spec}
     return out, notes
