@@ -33,9 +33,8 @@ sys.exit(0 if sum(json.load(sys.stdin)["posts"].values()) >= 1 else "the IdP saw
 # Nothing but the pod's loopback: no interface other than lo in its network namespace.
 pod_ifaces=$(awk -F: 'NR > 2 {gsub(/ /, "", $1); print $1}' "/proc/$pod_pid/net/dev" | xargs)
 [ "$pod_ifaces" = lo ] || fail "[pod] the pod has interfaces beyond its loopback: $pod_ifaces"
-if podman logs "$BROKER" 2>&1 | grep -E '(^| )ERROR( |$)' >&2; then
-  fail "[pod] ERROR in the broker's log (above)"
-fi
+pod_problems=$(log_problems "$BROKER")
+[ -z "$pod_problems" ] || fail "[pod] the broker's log has errors: $pod_problems"
 ct_log "[pod] the app container got a token from 127.0.0.1:7777; the broker's IdP is in the pod; interfaces: $pod_ifaces"
 podman kube down "$POD_YAML" >/dev/null 2>&1 || true
 POD_YAML=""
