@@ -43,6 +43,7 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
+trap 'ct_log "FAIL: command failed at line $LINENO: $BASH_COMMAND"' ERR
 
 started=$(date +%s)
 ct_install
@@ -74,7 +75,7 @@ fail() {
 # file system refused, a JVM warning (hsperfdata without a writable /tmp).
 log_problems() {
   podman logs "$1" 2>&1 | grep -E '(^| )(ERROR|FATAL)( |$)|Exception|Read-only file system|^\[[0-9.]+s\]\[(warning|error)\]|^[[:space:]]+at ' \
-    | head -20
+    | head -20 || true
 }
 
 json_field() { python3 -c 'import json,sys; print(json.load(sys.stdin).get(sys.argv[1], ""))' "$1"; }
