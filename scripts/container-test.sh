@@ -151,8 +151,10 @@ sys.exit(0 if list(posts) == [sys.argv[1]] else "IdP saw scopes %s" % posts)' "$
     code=$(ct_curl "$pid" -o /dev/null -w '%{http_code}' "http://127.0.0.1:9000$path")
     [ "$code" = 200 ] || fail "[$overlay] $path on 9000: HTTP $code"
   done
-  ct_curl "$pid" http://127.0.0.1:9000/q/metrics | grep -q '^broker_token_requests_total' \
-    || fail "[$overlay] no broker_token_requests_total in /q/metrics"
+  # read whole, then searched: grep -q would stop reading early and fail curl (pipefail)
+  local metrics
+  metrics=$(ct_curl "$pid" http://127.0.0.1:9000/q/metrics)
+  grep -q '^broker_token_requests_total' <<<"$metrics" || fail "[$overlay] no broker_token_requests_total in /q/metrics"
   code=$(ct_curl "$pid" -o /dev/null -w '%{http_code}' -H 'Metadata: true' -H "X-IDENTITY-HEADER: $caller" \
     http://127.0.0.1:9000/v1/tokens/graph)
   [ "$code" = 404 ] || fail "[$overlay] the management port answers a token request with HTTP $code"
