@@ -72,9 +72,11 @@ fail() {
 
 # Lines of a container's log that mean something went wrong even though it runs: ERROR or FATAL, a Java stack
 # trace (a log handler that cannot open its file prints one, and the broker goes on), a write the read-only root
-# file system refused, a JVM warning (hsperfdata without a writable /tmp).
+# file system refused, a JVM warning (hsperfdata without a writable /tmp), a configuration file that the
+# environment cannot override (config/LocationOrdinalWarning).
 log_problems() {
-  podman logs "$1" 2>&1 | grep -E '(^| )(ERROR|FATAL)( |$)|Exception|Read-only file system|^\[[0-9.]+s\]\[(warning|error)\]|^[[:space:]]+at ' \
+  podman logs "$1" 2>&1 \
+    | grep -E '(^| )(ERROR|FATAL)( |$)|Exception|Read-only file system|^\[[0-9.]+s\]\[(warning|error)\]|^[[:space:]]+at |cannot override' \
     | head -20 || true
 }
 
