@@ -113,19 +113,18 @@ run_checks() {
   local status uid want_uid
   status=$(cat "/proc/$pid/status")
   uid=$(awk '/^Uid:/ {print $2}' <<<"$status")
-  want_uid=$(python3 -c 'import sys,yaml
-for d in yaml.safe_load_all(open(sys.argv[1])):
-    if d and d["kind"] in ("Deployment", "Job"):
-        s = d["spec"]["template"]["spec"]
-        c = [c for c in s.get("initContainers", []) if c["name"] == "token-broker"][0]
-        print(c.get("securityContext", {}).get("runAsUser", s.get("securityContext", {}).get("runAsUser", "")))' \
-    "$dir/overlay.yaml")
+  want_uid=""   # the manifest's runAsUser, which manifest.py turned into --user
+  for ((i = 0; i < ${#args[@]} - 1; i++)); do
+    [ "${args[$i]}" = --user ] && want_uid=${args[$((i + 1))]%%:*}
+  done
   [ -n "$want_uid" ] || want_uid=$(podman image inspect -f '{{.Config.User}}' "$image")
   [ "$uid" = "$want_uid" ] && [ "$uid" != 0 ] || fail "[$overlay] runs as uid $uid, the manifest says ${want_uid:-nothing}"
   grep -q '^NoNewPrivs:[[:space:]]*1' <<<"$status" || fail "[$overlay] privilege escalation possible"
   grep -q '^CapEff:[[:space:]]*0*$' <<<"$status" || fail "[$overlay] capabilities left: $(grep CapEff <<<"$status")"
+  # seccompProfile RuntimeDefault: podman's default profile, a filter (mode 2)
+  grep -q '^Seccomp:[[:space:]]*2$' <<<"$status" || fail "[$overlay] no seccomp filter: $(grep Seccomp <<<"$status")"
   [ "$(podman inspect -f '{{.HostConfig.ReadonlyRootfs}}' "$BROKER")" = true ] || fail "[$overlay] root file system writable"
-  ct_log "[$overlay] uid $uid, no capabilities, no new privileges, read-only root file system"
+  ct_log "[$overlay] uid $uid, no capabilities, no new privileges, a seccomp filter, read-only root file system"
 
   local caller body
   caller=$(cat "$dir/token-broker-callers/app")

@@ -17,7 +17,7 @@ BROKER="$pod_name-token-broker"
 grep -iE 'warn|ignor|unsupported' "$pod_dir/play.log" | sed 's/^/container-test: [pod] podman: /' >&2 || true
 # What podman made of the manifest's resources (cgroupfs here): measured, not assumed.
 for c in token-broker app; do
-  ct_log "[pod] $c: memory limit applied by podman: $(podman inspect -f '{{.HostConfig.Memory}}' "$pod_name-$c") bytes (0: none)"
+  ct_log "[pod] $c: applied by podman: memory limit $(podman inspect -f '{{.HostConfig.Memory}}' "$pod_name-$c") bytes, cpu shares $(podman inspect -f '{{.HostConfig.CpuShares}}' "$pod_name-$c") (0: none)"
 done
 
 # The Job's app asks once and exits; curl -f makes it fail on an error answer.
