@@ -178,7 +178,7 @@ def main():
         "- %s" % r["java"],
         "- %s; %s (worker_processes %s)" % (r["wrk"], r["nginx"], r["nginx_workers"]),
         "- load average (1, 5, 15 min) before: %s; after: %s" % (r["loadavg_before"], r["loadavg_after"]),
-        "- broker JVM flags (from `Dockerfile.jvm`): `%s`; ports on 127.0.0.1: %s" % (r["jvm_flags"], r["ports"]),
+        "- broker JVM flags (from `jvm.args`, as in `Dockerfile.jvm`): `%s`; ports on 127.0.0.1: %s" % (r["jvm_flags"], r["ports"]),
         "- wrk: %d s per measurement, broker warmed up %s s per endpoint (nginx 2 s); body %s bytes (native), %s bytes (msi)"
         % (secs, r["warmup"], r["native_bytes"], r["msi_bytes"]),
         "",

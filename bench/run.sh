@@ -109,9 +109,10 @@ fi
 JCMD=$(command -v jcmd || true)
 JFR=$(command -v jfr || true)
 
-# The JVM flags of the JVM image, parsed from Dockerfile.jvm so that the two never drift.
-JVM_FLAGS_LINE=$(sed -n 's/^ENV JAVA_OPTS_APPEND="\(.*\)"[[:space:]]*$/\1/p' "$ROOT/Dockerfile.jvm")
-[ -n "$JVM_FLAGS_LINE" ] || die "no ENV JAVA_OPTS_APPEND=\"...\" line in Dockerfile.jvm"
+# The JVM flags of the JVM image: jvm.args, the java argument file of Dockerfile.jvm's ENTRYPOINT (and of the
+# integration tests), read here without its comments so that the three never drift.
+JVM_FLAGS_LINE=$(sed -e 's/#.*$//' "$ROOT/jvm.args" | xargs)
+[ -n "$JVM_FLAGS_LINE" ] || die "no JVM flag in jvm.args"
 read -r -a JVM_FLAGS <<<"$JVM_FLAGS_LINE"
 
 JAR="$ROOT/target/quarkus-app/quarkus-run.jar"
