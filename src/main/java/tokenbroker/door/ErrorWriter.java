@@ -9,7 +9,8 @@ import io.vertx.core.json.JsonObject;
 /**
  * The one writer of error answers: the JSON body of each door, {@code Cache-Control: no-store}, and the one place
  * {@code Retry-After} is written. Bodies are {@code {"error", "error_description"}}; the App Service door adds
- * App Service's own {@code statusCode} and {@code message} (SPEC §3.2), which MSAL-based SDKs read.
+ * App Service's own {@code statusCode} and {@code message} (SPEC §3.2), which MSAL-based SDKs read;
+ * {@code message} is {@code "<error>: <error_description>"}.
  */
 public final class ErrorWriter {
 
@@ -20,7 +21,8 @@ public final class ErrorWriter {
     public static Buffer body(Door door, ErrorAnswer answer) {
         JsonObject json = new JsonObject();
         if (door == Door.MSI) {
-            json.put("statusCode", answer.status()).put("message", answer.description());
+            // MSAL shows only these two fields (Python: "invalid_scope: <statusCode>, <message>"): the code goes in too.
+            json.put("statusCode", answer.status()).put("message", answer.error() + ": " + answer.description());
         }
         return json.put("error", answer.error()).put("error_description", answer.description()).toBuffer();
     }

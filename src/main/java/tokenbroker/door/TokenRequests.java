@@ -10,8 +10,10 @@ import java.util.Map;
 
 /**
  * Turns an HTTP request on a token door into its {@link TokenRequest}, one reading for every door: query names are
- * case-sensitive ({@code API-VERSION} is not {@code api-version}), only {@code &} separates parameters, a name with
- * no {@code =} has the empty value, and a repeated parameter is ambiguous, hence malformed. Parsing records the first
+ * case-sensitive ({@code API-VERSION} is not {@code api-version}), only {@code &} separates parameters, a parameter
+ * with an empty value ({@code ?min_ttl}, {@code ?min_ttl=}) counts as absent, unknown parameters are ignored, and a
+ * repeated parameter is ambiguous, hence malformed. A matrix parameter on the native API's resource name
+ * ({@code /v1/tokens/graph;a=b}) is not part of the name. Parsing records the first
  * problem and never refuses: {@link TokenService} decides when it matters.
  *
  * <p>Netty's {@code QueryStringDecoder} does the percent-decoding (UTF-8, {@code +} as a space); Vert.x Web's
@@ -27,7 +29,9 @@ public final class TokenRequests {
     }
 
     /** {@code GET /v1/tokens/{resource}[?min_ttl=S][&force_refresh=true]}. */
-    public static TokenRequest nativeApi(HttpServerRequest http, String resource) {
+    public static TokenRequest nativeApi(HttpServerRequest http, String segment) {
+        int matrix = segment == null ? -1 : segment.indexOf(';');
+        String resource = matrix < 0 ? segment : segment.substring(0, matrix);
         boolean guarded = "true".equalsIgnoreCase(http.getHeader("Metadata"));
         String secret = http.getHeader("X-IDENTITY-HEADER");
         boolean plain = wantsPlainText(http.getHeader(HttpHeaders.ACCEPT));
@@ -92,7 +96,7 @@ public final class TokenRequests {
         if (value == null || value.equals("false")) {
             return false;
         }
-        if (value.equals("true") || value.isEmpty()) {
+        if (value.equals("true")) {
             return true;
         }
         p.fail(Refusal.badRequest(name + " must be true or false"));
@@ -127,16 +131,21 @@ public final class TokenRequests {
             this.values = decoded;
         }
 
-        /** The one value of {@code name}, or {@code null}; a repeated parameter is a problem. */
+        /** The one non-empty value of {@code name}, or {@code null}; a repeated parameter is a problem. */
         String single(String name) {
             List<String> all = values.get(name);
-            if (all == null || all.isEmpty()) {
-                return null;
+            String found = null;
+            for (String value : all == null ? List.<String>of() : all) {
+                if (value.isEmpty()) {
+                    continue;
+                }
+                if (found != null) {
+                    fail(Refusal.badRequest("the " + name + " parameter is repeated"));
+                    break;
+                }
+                found = value;
             }
-            if (all.size() > 1) {
-                fail(Refusal.badRequest("the " + name + " parameter is repeated"));
-            }
-            return all.get(0);
+            return found;
         }
 
         void unsupported(String... names) {
