@@ -12,7 +12,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.regex.Pattern;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import tokenbroker.door.Door;
 import tokenbroker.door.ErrorAnswer;
@@ -42,10 +41,6 @@ public class HttpGuards {
             + " X-Forwarded-For, Forwarded and absolute request targets are not allowed");
     private static final ErrorAnswer WITH_BODY = ErrorPolicy.invalid("token requests have no body");
     private static final ErrorAnswer UNSUPPORTED_VERSION = ErrorPolicy.invalid("only HTTP/1.1 and HTTP/1.0 are spoken here");
-    /** Compiled once: the guard runs on every request. */
-    private static final Pattern LOOPBACK_HOST = Pattern.compile(
-            "(?:localhost|127(?:\\.(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}|\\[::1\\])(?::\\d{1,5})?",
-            Pattern.CASE_INSENSITIVE);
     private static final ErrorAnswer FOREIGN_HOST = ErrorPolicy.invalid("the Host header must name the loopback (127.0.0.1 or localhost)");
     private static final ErrorAnswer HOSTS = ErrorPolicy.invalid("a request has one Host header");
 
@@ -129,9 +124,62 @@ public class HttpGuards {
         return contentLength != null && !contentLength.strip().equals("0");
     }
 
-    /** {@code localhost}, {@code 127.x.y.z} or {@code [::1]}, with or without a port; absent is accepted (HTTP/1.0). */
+    /**
+     * {@code localhost}, {@code 127.x.y.z} or {@code [::1]}, with or without a port; absent is accepted (HTTP/1.0).
+     * Scanned by hand, not by a regex: a {@code Matcher} and its arrays would be allocated on every request.
+     */
     static boolean loopbackHost(String host) {
-        return host == null || LOOPBACK_HOST.matcher(host).matches();
+        if (host == null) {
+            return true;
+        }
+        int end = host.length();
+        int colon = host.lastIndexOf(':');
+        if (colon >= 0 && !(host.startsWith("[") && colon < host.indexOf(']'))) {
+            if (!digits(host, colon + 1, end, 1, 5)) {
+                return false;
+            }
+            end = colon;
+        }
+        if (end == 9 && host.regionMatches(true, 0, "localhost", 0, 9) || end == 5 && host.startsWith("[::1]")) {
+            return true;
+        }
+        if (end < 4 || !host.startsWith("127.")) {
+            return false;
+        }
+        int start = 4;
+        for (int octet = 0; octet < 3; octet++) {
+            int dot = octet < 2 ? host.indexOf('.', start) : end;
+            if (dot < 0 || dot > end || !octet(host, start, dot)) {
+                return false;
+            }
+            start = dot + 1;
+        }
+        return true;
+    }
+
+    /** An octet 0-255 in {@code host[from, to)}, without leading zeros. */
+    private static boolean octet(String host, int from, int to) {
+        if (!digits(host, from, to, 1, 3) || (to - from > 1 && host.charAt(from) == '0')) {
+            return false;
+        }
+        int value = 0;
+        for (int i = from; i < to; i++) {
+            value = value * 10 + host.charAt(i) - '0';
+        }
+        return value <= 255;
+    }
+
+    private static boolean digits(String s, int from, int to, int min, int max) {
+        if (to - from < min || to - from > max) {
+            return false;
+        }
+        for (int i = from; i < to; i++) {
+            char c = s.charAt(i);
+            if (c < '0' || c > '9') {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static void close(RoutingContext ctx, ErrorAnswer answer) {

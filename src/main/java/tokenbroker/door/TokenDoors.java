@@ -51,21 +51,20 @@ public class TokenDoors {
         TokenOutcome outcome = tokens.decide(request);
         HttpServerResponse response = ctx.response();
         if (outcome.kind() == Take.Kind.CACHED) {
-            write(response, outcome, outcome.cached());
+            write(response, request, outcome, outcome.cached());
             return;
         }
         // Not the hot path: answer on the request's own event loop, whichever thread completes the IdP request.
         Context context = Vertx.currentContext();
         outcome.pending().subscribe().with(
-                token -> context.runOnContext(v -> write(response, outcome, token)),
+                token -> context.runOnContext(v -> write(response, request, outcome, token)),
                 failure -> context.runOnContext(v -> fail(response, request.door(), failure)));
     }
 
-    private void write(HttpServerResponse response, TokenOutcome outcome, AccessToken token) {
+    private void write(HttpServerResponse response, TokenRequest request, TokenOutcome outcome, AccessToken token) {
         if (response.ended() || response.closed()) {
             return; // the caller went away while waiting
         }
-        TokenRequest request = outcome.request();
         if (request.plainText()) {
             response.putHeader(HttpHeaders.CONTENT_TYPE, "text/plain").end(token.value());
             return;

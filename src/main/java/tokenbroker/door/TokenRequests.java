@@ -42,7 +42,7 @@ public final class TokenRequests {
         Parameters p = new Parameters(query);
         Duration minTtl = minTtl(p.single("min_ttl"), p);
         boolean force = flag("force_refresh", p.single("force_refresh"), p);
-        return new TokenRequest(Door.NATIVE, guarded, secret, resource, null, minTtl, force, plain, p.problem);
+        return new TokenRequest(Door.NATIVE, guarded, secret, resource, null, minTtl, force, plain, p.problem());
     }
 
     /** {@code GET /msi/token?api-version=2019-08-01&resource=R[&client_id=C]} with {@code X-IDENTITY-HEADER}. */
@@ -74,7 +74,7 @@ public final class TokenRequests {
         if (resource == null || resource.isBlank()) {
             p.fail(Refusal.badRequest("the resource parameter is required"));
         }
-        return new TokenRequest(door, guarded, secret, resource, clientId, Duration.ZERO, false, false, p.problem);
+        return new TokenRequest(door, guarded, secret, resource, clientId, Duration.ZERO, false, false, p.problem());
     }
 
     static Duration minTtl(String value, Parameters p) {
@@ -154,6 +154,11 @@ public final class TokenRequests {
                     fail(Refusal.badRequest(String.join(", ", names) + " are not supported: choose with client_id"));
                 }
             }
+        }
+
+        /** The first problem found, or {@code null}. */
+        Refusal problem() {
+            return problem;
         }
 
         void fail(Refusal refusal) {

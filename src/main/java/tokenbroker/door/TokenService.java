@@ -2,6 +2,8 @@ package tokenbroker.door;
 
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 import tokenbroker.cache.Take;
 import tokenbroker.cache.TokenCache;
@@ -36,6 +38,11 @@ public class TokenService {
     private final TokenCache cache;
     private final AzureResourceIndex index;
     private final BrokerMetrics metrics;
+    /**
+     * The last cached outcome of each slot, so that serving a cached token allocates nothing: an outcome holds only
+     * the slot and its token, and is replaced when the token changes. A lost race makes one outcome more.
+     */
+    private final Map<TokenSlot, TokenOutcome> lastCached = new ConcurrentHashMap<>();
 
     TokenService(CallerRegistry callers, TokenCache cache, AzureResourceIndex index, BrokerMetrics metrics) {
         this.callers = callers;
@@ -64,7 +71,7 @@ public class TokenService {
             return take(request, slot, name);
         } catch (Refusal refusal) {
             metrics.error(slot == null ? null : slot.resource().name(), request.door().endpoint());
-            return TokenOutcome.refused(request, slot, refusal);
+            return TokenOutcome.refused(slot, refusal);
         }
     }
 
@@ -98,22 +105,32 @@ public class TokenService {
             AccessToken token = slot.servable();
             if (token != null) {
                 metrics.hit(name, endpoint);
-                return TokenOutcome.cached(request, slot, token);
+                return cached(slot, token);
             }
         }
         Take take = slot.take(request.minTtl(), request.force());
         if (take.kind() == Take.Kind.CACHED) {
             metrics.hit(name, endpoint);
-            return TokenOutcome.cached(request, slot, take.cached());
+            return cached(slot, take.cached());
         }
         if (take.kind() == Take.Kind.REFUSED) {
             metrics.error(name, endpoint);
-            return new TokenOutcome(request, slot, Take.Kind.REFUSED, null, take.pending());
+            return new TokenOutcome(slot, Take.Kind.REFUSED, null, take.pending());
         }
         Uni<AccessToken> counted = take.pending()
                 .onItem().invoke(() -> metrics.waited(name, endpoint))
                 .onFailure().invoke(() -> metrics.error(name, endpoint));
-        return new TokenOutcome(request, slot, take.kind(), null, counted);
+        return new TokenOutcome(slot, take.kind(), null, counted);
+    }
+
+    private TokenOutcome cached(TokenSlot slot, AccessToken token) {
+        TokenOutcome last = lastCached.get(slot);
+        if (last != null && last.cached() == token) {
+            return last;
+        }
+        TokenOutcome fresh = TokenOutcome.cached(slot, token);
+        lastCached.put(slot, fresh);
+        return fresh;
     }
 
     private Refusal unknown(TokenRequest request) {
