@@ -12,6 +12,8 @@ import tokenbroker.api.dto.ResourceView;
 import tokenbroker.cache.TokenCache;
 import tokenbroker.cache.TokenSlot;
 import tokenbroker.config.CallerSpec;
+import tokenbroker.door.Door;
+import tokenbroker.door.TokenService;
 import tokenbroker.files.TokenFiles;
 
 /** {@code GET /v1/resources}: every resource the caller may have, with its state. Never a token. */
@@ -23,12 +25,12 @@ public class ResourceListResource {
     public record ResourceList(List<ResourceView> resources) {
     }
 
-    private final ResourceGate gate;
+    private final TokenService tokens;
     private final TokenCache cache;
     private final TokenFiles files;
 
-    ResourceListResource(ResourceGate gate, TokenCache cache, TokenFiles files) {
-        this.gate = gate;
+    ResourceListResource(TokenService tokens, TokenCache cache, TokenFiles files) {
+        this.tokens = tokens;
         this.cache = cache;
         this.files = files;
     }
@@ -37,8 +39,7 @@ public class ResourceListResource {
     @NonBlocking
     @Produces(MediaType.APPLICATION_JSON)
     public ResourceList list(@HeaderParam("Metadata") String metadata, @HeaderParam("X-IDENTITY-HEADER") String callerSecret) {
-        TokenResource.requireMetadata(metadata);
-        CallerSpec caller = gate.caller(callerSecret);
+        CallerSpec caller = tokens.caller(Door.NATIVE, "true".equalsIgnoreCase(metadata), callerSecret);
         List<ResourceView> views = new ArrayList<>();
         for (TokenSlot slot : cache.slots()) {
             if (caller == null || caller.mayHave(slot.resource().name())) {

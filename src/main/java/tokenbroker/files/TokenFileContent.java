@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.regex.Pattern;
-import tokenbroker.api.dto.TokenBody;
+import tokenbroker.door.dto.TokenBody;
 import tokenbroker.config.FileSpec;
 import tokenbroker.token.AccessToken;
 

@@ -1,4 +1,4 @@
-package tokenbroker.api.azure;
+package tokenbroker.door;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.ArrayList;
@@ -6,7 +6,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
-import tokenbroker.api.ApiError;
+
 import tokenbroker.cache.TokenCache;
 import tokenbroker.cache.TokenSlot;
 
@@ -38,15 +38,39 @@ public class AzureResourceIndex {
         }
     }
 
+    /** The one slot {@code resource} (and {@code clientId}) mean, or {@code null}: for labels, never a refusal. */
+    public TokenSlot match(String resource, String clientId) {
+        if (resource == null || resource.isBlank()) {
+            return null;
+        }
+        List<TokenSlot> candidates = candidates(resource, clientId);
+        return candidates.size() == 1 ? candidates.get(0) : null;
+    }
+
     /**
      * The slot for {@code resource}, choosing by {@code clientId} among several identities' resources.
      *
-     * @throws ApiError 400 when nothing or more than one resource matches: the SDKs retry 404s for seconds
+     * @throws Refusal 400 when nothing or more than one resource matches: the SDKs retry 404s for seconds
      */
     public TokenSlot find(String resource, String clientId) {
         if (resource == null || resource.isBlank()) {
-            throw ApiError.badRequest("the resource parameter is required");
+            throw Refusal.badRequest("the resource parameter is required");
         }
+        List<TokenSlot> candidates = candidates(resource, clientId);
+        if (candidates.size() == 1) {
+            return candidates.get(0);
+        }
+        if (candidates.isEmpty()) {
+            throw new Refusal(400, "invalid_resource", "no configured resource matches resource=" + shown(resource)
+                    + (clientId == null ? "" : " and client_id=" + shown(clientId))
+                    + "; configure one whose scope is <resource>/.default");
+        }
+        List<String> names = candidates.stream().map(slot -> slot.resource().name()).sorted().toList();
+        throw new Refusal(400, "invalid_request", "configured resources " + String.join(", ", names) + " all match resource="
+                + shown(resource) + "; ask for one by name (resource=" + names.get(0) + ") or pass client_id");
+    }
+
+    private List<TokenSlot> candidates(String resource, String clientId) {
         List<TokenSlot> candidates = new ArrayList<>(byAudience.getOrDefault(normalize(resource), List.of()));
         TokenSlot named = cache.slot(resource);
         if (named != null && !candidates.contains(named)) {
@@ -55,17 +79,7 @@ public class AzureResourceIndex {
         if (clientId != null && !clientId.isBlank()) {
             candidates.removeIf(slot -> !slot.resource().identity().clientId().equalsIgnoreCase(clientId.strip()));
         }
-        if (candidates.size() == 1) {
-            return candidates.get(0);
-        }
-        if (candidates.isEmpty()) {
-            throw new ApiError(400, "invalid_resource", "no configured resource matches resource=" + shown(resource)
-                    + (clientId == null ? "" : " and client_id=" + shown(clientId))
-                    + "; configure one whose scope is <resource>/.default");
-        }
-        List<String> names = candidates.stream().map(slot -> slot.resource().name()).sorted().toList();
-        throw new ApiError(400, "invalid_request", "configured resources " + String.join(", ", names) + " all match resource="
-                + shown(resource) + "; ask for one by name (resource=" + names.get(0) + ") or pass client_id");
+        return candidates;
     }
 
     /** The audience without trailing slashes: {@code https://vault.azure.net/} and {@code https://vault.azure.net} are one. */

@@ -1,4 +1,4 @@
-package tokenbroker.api;
+package tokenbroker.door;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -8,9 +8,9 @@ import java.util.EnumMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
-import tokenbroker.api.dto.ImdsTokenBody;
-import tokenbroker.api.dto.ManagedIdentityTokenBody;
-import tokenbroker.api.dto.TokenBody;
+import tokenbroker.door.dto.ImdsTokenBody;
+import tokenbroker.door.dto.ManagedIdentityTokenBody;
+import tokenbroker.door.dto.TokenBody;
 import tokenbroker.config.ResourceSpec;
 import tokenbroker.token.AccessToken;
 
@@ -46,43 +46,42 @@ public class TokenRenderer {
         }
     }
 
-    public byte[] nativeJson(AccessToken token, ResourceSpec resource, Instant now) {
-        byte[] cached = cached(Shape.NATIVE, resource.name(), token, now, null);
+    /** The native API's JSON for {@code token} at {@code nowMillis} (epoch milliseconds: no {@code Instant} made). */
+    public byte[] nativeJson(AccessToken token, ResourceSpec resource, long nowMillis) {
+        long second = Math.floorDiv(nowMillis, 1000);
+        byte[] cached = cached(Shape.NATIVE, resource.name(), token, second, null);
         return cached != null ? cached
-                : store(Shape.NATIVE, resource.name(), token, now, null, TokenBody.of(token, resource, secondsOf(now)));
+                : store(Shape.NATIVE, resource.name(), token, second, null, TokenBody.of(token, resource, Instant.ofEpochSecond(second)));
     }
 
-    public byte[] managedIdentityJson(AccessToken token, ResourceSpec resource, String requested, Instant now) {
-        byte[] cached = cached(Shape.MSI, resource.name(), token, now, requested);
-        return cached != null ? cached : store(Shape.MSI, resource.name(), token, now, requested,
-                ManagedIdentityTokenBody.of(token, requested, resource.identity().clientId(), secondsOf(now)));
+    public byte[] managedIdentityJson(AccessToken token, ResourceSpec resource, String requested, long nowMillis) {
+        long second = Math.floorDiv(nowMillis, 1000);
+        byte[] cached = cached(Shape.MSI, resource.name(), token, second, requested);
+        return cached != null ? cached : store(Shape.MSI, resource.name(), token, second, requested,
+                ManagedIdentityTokenBody.of(token, requested, resource.identity().clientId(), Instant.ofEpochSecond(second)));
     }
 
-    public byte[] imdsJson(AccessToken token, ResourceSpec resource, String requested, Instant now) {
-        byte[] cached = cached(Shape.IMDS, resource.name(), token, now, requested);
-        return cached != null ? cached : store(Shape.IMDS, resource.name(), token, now, requested,
-                ImdsTokenBody.of(token, requested, resource.identity().clientId(), secondsOf(now)));
+    public byte[] imdsJson(AccessToken token, ResourceSpec resource, String requested, long nowMillis) {
+        long second = Math.floorDiv(nowMillis, 1000);
+        byte[] cached = cached(Shape.IMDS, resource.name(), token, second, requested);
+        return cached != null ? cached : store(Shape.IMDS, resource.name(), token, second, requested,
+                ImdsTokenBody.of(token, requested, resource.identity().clientId(), Instant.ofEpochSecond(second)));
     }
 
     /** The bytes rendered earlier in this second for this token (and requested name), or {@code null}. */
-    private byte[] cached(Shape shape, String resource, AccessToken token, Instant now, String requested) {
+    private byte[] cached(Shape shape, String resource, AccessToken token, long second, String requested) {
         Rendered current = rendered.get(shape).get(resource);
-        return current != null && current.token() == token && current.second() == now.getEpochSecond()
+        return current != null && current.token() == token && current.second() == second
                 && Objects.equals(current.requested(), requested) ? current.json() : null;
     }
 
-    private byte[] store(Shape shape, String resource, AccessToken token, Instant now, String requested, Object body) {
+    private byte[] store(Shape shape, String resource, AccessToken token, long second, String requested, Object body) {
         try {
             byte[] bytes = json.writeValueAsBytes(body);
-            rendered.get(shape).put(resource, new Rendered(token, now.getEpochSecond(), requested, bytes));
+            rendered.get(shape).put(resource, new Rendered(token, second, requested, bytes));
             return bytes;
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("api: cannot render a token answer", e);
         }
-    }
-
-    /** Whole seconds, so that every request within one second gets the same bytes. */
-    private static Instant secondsOf(Instant now) {
-        return Instant.ofEpochSecond(now.getEpochSecond());
     }
 }

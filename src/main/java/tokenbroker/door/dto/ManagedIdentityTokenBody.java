@@ -1,4 +1,4 @@
-package tokenbroker.api.dto;
+package tokenbroker.door.dto;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.quarkus.runtime.annotations.RegisterForReflection;
