@@ -8,7 +8,8 @@ POST <any path>   client-credentials grant: answers
 GET /stats        {"posts": {scope: count}, "answered_at": {scope: [epoch seconds, ...]}, "held": n}
 GET /release      lets held requests go.
 
-It picks a free port and writes it to --port-file, so that no port is guessed. Standard library only.
+It picks a free port and writes it to --port-file, so that no port is guessed; or it listens on --port (the
+container tests: a pod has a loopback of its own). Standard library only.
 """
 
 import argparse
@@ -122,17 +123,21 @@ class Handler(BaseHTTPRequestHandler):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("--port-file", required=True)
+    p.add_argument("--port-file", help="where to write the port (required unless --port is given)")
+    p.add_argument("--port", type=int, default=0, help="a fixed port (e.g. in a pod, which has its own loopback)")
     p.add_argument("--hold-scope", default="")
     p.add_argument("--max-hold", type=float, default=10.0)
     p.add_argument("--delay-ms", type=float, default=0.0)
     args = p.parse_args()
+    if not args.port_file and not args.port:
+        p.error("--port-file is required unless --port is given")
     Handler.state = State(args.hold_scope, args.max_hold, args.delay_ms)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     server.daemon_threads = True
-    with open(args.port_file + ".tmp", "w") as f:
-        f.write(str(server.server_address[1]))
-    os.replace(args.port_file + ".tmp", args.port_file)
+    if args.port_file:
+        with open(args.port_file + ".tmp", "w") as f:
+            f.write(str(server.server_address[1]))
+        os.replace(args.port_file + ".tmp", args.port_file)
     server.serve_forever()
 
 

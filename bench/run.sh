@@ -12,6 +12,7 @@
 #   BENCH_BURST=1000        concurrent callers of the cold burst
 #   BENCH_NGINX_WORKERS=auto   nginx worker_processes ("auto" = one per core, like the broker's event loops)
 #   BENCH_PROFILE=0         1: after the measurements, a JFR recording of one extra -c64 run and its hot methods
+#   BENCH_ALLOC=0           1: after the measurements, a JFR allocation profile of one extra -t1 -c64 cached run
 #   BENCH_REBUILD=0         1: rebuild the jar even if it exists
 #   BENCH_LABEL=            a label for the results section; runs shorter than 30 s are labelled TRIAL anyway
 #   BENCH_OUT=BENCHMARKS.md where to write the results (the section between the results markers is replaced)
@@ -109,9 +110,10 @@ fi
 JCMD=$(command -v jcmd || true)
 JFR=$(command -v jfr || true)
 
-# The JVM flags of the JVM image, parsed from Dockerfile.jvm so that the two never drift.
-JVM_FLAGS_LINE=$(sed -n 's/^ENV JAVA_OPTS_APPEND="\(.*\)"[[:space:]]*$/\1/p' "$ROOT/Dockerfile.jvm")
-[ -n "$JVM_FLAGS_LINE" ] || die "no ENV JAVA_OPTS_APPEND=\"...\" line in Dockerfile.jvm"
+# The JVM flags of the JVM image: jvm.args, the java argument file of Dockerfile.jvm's ENTRYPOINT (and of the
+# integration tests), read here without its comments so that the three never drift.
+JVM_FLAGS_LINE=$(sed -e 's/#.*$//' "$ROOT/jvm.args" | xargs)
+[ -n "$JVM_FLAGS_LINE" ] || die "no JVM flag in jvm.args"
 read -r -a JVM_FLAGS <<<"$JVM_FLAGS_LINE"
 
 JAR="$ROOT/target/quarkus-app/quarkus-run.jar"
@@ -287,11 +289,14 @@ put rss_start_kib "$(rss_kib "$BROKER")"
 # The broker's real answers: the bytes nginx will serve.
 NATIVE_PATH="/v1/tokens/graph"
 MSI_PATH="/msi/token?api-version=2019-08-01&resource=https://graph.microsoft.com"
+IMDS_PATH="/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://graph.microsoft.com"
 curl -fsS -H 'Metadata: true' -D "$WORK/native.headers" -o "$WORK/native.json" "http://127.0.0.1:$PORT$NATIVE_PATH"
 curl -fsS -H 'X-IDENTITY-HEADER: x' -D "$WORK/msi.headers" -o "$WORK/msi.json" "http://127.0.0.1:$PORT$MSI_PATH"
-chmod 644 "$WORK/native.json" "$WORK/msi.json"
+curl -fsS -H 'Metadata: true' -D "$WORK/imds.headers" -o "$WORK/imds.json" "http://127.0.0.1:$PORT$IMDS_PATH"
+chmod 644 "$WORK/native.json" "$WORK/msi.json" "$WORK/imds.json"
 put native_bytes "$(wc -c <"$WORK/native.json")"
 put msi_bytes "$(wc -c <"$WORK/msi.json")"
+put imds_bytes "$(wc -c <"$WORK/imds.json")"
 
 # ---------------------------------------------------------------------------------------------------------------
 # nginx: its own prefix and config, loopback only, the same body and headers as the broker.
@@ -333,6 +338,11 @@ http {
             add_header Cache-Control no-store always;
             add_header Last-Modified "";
         }
+        location = /metadata/identity/oauth2/token {
+            alias $WORK/imds.json;
+            add_header Cache-Control no-store always;
+            add_header Last-Modified "";
+        }
     }
 }
 EOF
@@ -345,25 +355,52 @@ curl -fsS -D "$WORK/nginx-native.headers" -o "$WORK/nginx-native.json" "http://1
 curl -fsS -D "$WORK/nginx-msi.headers" -o "$WORK/nginx-msi.json" "http://127.0.0.1:$NGINX_PORT$MSI_PATH"
 cmp -s "$WORK/native.json" "$WORK/nginx-native.json" || die "nginx does not serve the broker's bytes"
 cmp -s "$WORK/msi.json" "$WORK/nginx-msi.json" || die "nginx does not serve the broker's bytes (msi)"
+curl -fsS -o "$WORK/nginx-imds.json" "http://127.0.0.1:$NGINX_PORT$IMDS_PATH"
+cmp -s "$WORK/imds.json" "$WORK/nginx-imds.json" || die "nginx does not serve the broker's bytes (imds)"
 log "nginx on 127.0.0.1:$NGINX_PORT, worker_processes $NGINX_WORKERS"
 
 # ---------------------------------------------------------------------------------------------------------------
-# 2.-4. Cached tokens: wrk against the broker and against nginx, -t1 -c1 and -t2 -c64, for each endpoint.
+# 2.-4. Cached tokens: wrk against the broker and against nginx, -t1 -c1, -t1 -c64 and -t2 -c64, for each door.
+# CPU time of the server over each measurement (utime + stime from /proc/PID/stat, nginx's master and workers):
+# in a pod with a CPU limit, what a caller pays per request.
+cpu_ticks() { # PID...: utime + stime of the processes and of their children's processes
+    local total=0 pid child
+    for pid in "$@"; do
+        for child in "$pid" $(cat "/proc/$pid/task/"*/children 2>/dev/null); do
+            [ -r "/proc/$child/stat" ] || continue
+            total=$((total + $(awk '{print $14 + $15}' "/proc/$child/stat")))
+        done
+    done
+    echo "$total"
+}
+measure_one() { # WHO KIND THREADS CONNS URL HEADER PID
+    local who=$1 kind=$2 threads=$3 conns=$4 url=$5 header=$6 pid=$7 before
+    before=$(cpu_ticks "$pid")
+    run_wrk "$WORK/wrk-$who-$kind-t$threads-c$conns.txt" "$threads" "$conns" "$SECS" "$url" "$header"
+    put "cpu_${who}_${kind}_t${threads}_c${conns}" "$(($(cpu_ticks "$pid") - before))"
+}
 measure() { # KIND PATH HEADER
-    local kind=$1 path=$2 header=$3
+    local kind=$1 path=$2 header=$3 shape
     log "${kind}: broker warm-up ${WARMUP} s"
     run_wrk "$WORK/warmup-broker-$kind.txt" 2 64 "$WARMUP" "http://127.0.0.1:$PORT$path" "$header"
-    run_wrk "$WORK/wrk-broker-$kind-c1.txt" 1 1 "$SECS" "http://127.0.0.1:$PORT$path" "$header"
-    run_wrk "$WORK/wrk-broker-$kind-c64.txt" 2 64 "$SECS" "http://127.0.0.1:$PORT$path" "$header"
+    for shape in "1 1" "1 64" "2 64"; do
+        # shellcheck disable=SC2086
+        measure_one broker "$kind" $shape "http://127.0.0.1:$PORT$path" "$header" "$BROKER"
+    done
     log "${kind}: nginx warm-up 2 s"
     run_wrk "$WORK/warmup-nginx-$kind.txt" 2 64 2 "http://127.0.0.1:$NGINX_PORT$path" "$header"
-    run_wrk "$WORK/wrk-nginx-$kind-c1.txt" 1 1 "$SECS" "http://127.0.0.1:$NGINX_PORT$path" "$header"
-    run_wrk "$WORK/wrk-nginx-$kind-c64.txt" 2 64 "$SECS" "http://127.0.0.1:$NGINX_PORT$path" "$header"
+    for shape in "1 1" "1 64" "2 64"; do
+        # shellcheck disable=SC2086
+        measure_one nginx "$kind" $shape "http://127.0.0.1:$NGINX_PORT$path" "$header" "$NGINX"
+    done
 }
+put clk_tck "$(getconf CLK_TCK)"
 log "2./3. GET $NATIVE_PATH (Metadata: true), ${SECS} s per measurement"
 measure native "$NATIVE_PATH" "Metadata: true"
 log "4. GET $MSI_PATH (X-IDENTITY-HEADER: x)"
 measure msi "$MSI_PATH" "X-IDENTITY-HEADER: x"
+log "4b. GET $IMDS_PATH (Metadata: true)"
+measure imds "$IMDS_PATH" "Metadata: true"
 stop_pid "$NGINX"
 
 # 6. RSS after the load (the broker is otherwise idle; one second for the last connections to close).
@@ -376,7 +413,7 @@ if [ "$PROFILE" = 1 ]; then
     if [ -n "$JCMD" ] && [ -n "$JFR" ]; then
         log "profile: JFR during one more ${SECS} s -t2 -c64 run of $NATIVE_PATH"
         "$JCMD" "$BROKER" JFR.start name=bench settings=profile filename="$WORK/broker.jfr" >/dev/null
-        run_wrk "$WORK/profile-broker-native-c64.txt" 2 64 "$SECS" "http://127.0.0.1:$PORT$NATIVE_PATH" "Metadata: true"
+        run_wrk "$WORK/profile-broker-native.txt" 2 64 "$SECS" "http://127.0.0.1:$PORT$NATIVE_PATH" "Metadata: true"
         "$JCMD" "$BROKER" JFR.stop name=bench >/dev/null
         # Top frames (self time) and all frames (inclusive) of the execution samples.
         "$JFR" print --events jdk.ExecutionSample "$WORK/broker.jfr" >"$WORK/samples.txt"
@@ -412,6 +449,20 @@ EOF
         cat "$WORK/profile.txt" >&2
     else
         log "profile skipped: jcmd or jfr missing"
+    fi
+fi
+if [ "${BENCH_ALLOC:-0}" = 1 ]; then
+    if [ -n "$JCMD" ] && [ -n "$JFR" ]; then
+        log "allocation profile: JFR (jdk.ObjectAllocationSample) during one more ${SECS} s -t1 -c64 run of $NATIVE_PATH"
+        "$JCMD" "$BROKER" JFR.start name=alloc settings=profile filename="$WORK/alloc.jfr" >/dev/null
+        run_wrk "$WORK/alloc-broker-native.txt" 1 64 "$SECS" "http://127.0.0.1:$PORT$NATIVE_PATH" "Metadata: true"
+        "$JCMD" "$BROKER" JFR.stop name=alloc >/dev/null
+        "$JFR" print --events jdk.ObjectAllocationSample "$WORK/alloc.jfr" >"$WORK/alloc-samples.txt"
+        python3 "$BENCH_DIR/alloc.py" "$WORK/alloc-samples.txt" \
+            "$(awk '/requests in/ {print $1}' "$WORK/alloc-broker-native.txt")" >"$WORK/alloc.txt"
+        cat "$WORK/alloc.txt" >&2
+    else
+        log "allocation profile skipped: jcmd or jfr missing"
     fi
 fi
 stop_pid "$BROKER"

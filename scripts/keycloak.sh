@@ -5,6 +5,7 @@
 #   scripts/keycloak.sh start  [--port P] [--dir D] [--fresh-keys]
 #   scripts/keycloak.sh stop   [--dir D]
 #   scripts/keycloak.sh status [--dir D]
+#   scripts/keycloak.sh freeze|thaw [--dir D]
 #
 # start  Makes sure org.keycloak:keycloak-quarkus-dist:$KEYCLOAK_VERSION:zip is in the local Maven
 #        repository (fetches it with `${MVN:-mvn} dependency:get` when missing; falls back to ./mvnw),
@@ -18,12 +19,14 @@
 #        A Keycloak killed by a signal during start-up that `stop` did not send is started once more.
 # stop   SIGTERM, wait up to KC_STOP_TIMEOUT (30 s), then SIGKILL; removes the pid file.
 # status Prints `running pid=N KEYCLOAK_URL=...` (exit 0) or `stopped` (exit 3).
+# freeze SIGSTOP to Keycloak (kc.sh and its java): the kernel still accepts connections into the listen
+#        backlog and nothing answers, as with a network that swallows packets. thaw: SIGCONT.
 # Several working directories (--dir) can run side by side, each on its own port.
 #
 # Environment:
 #   KC_DIR           working directory (default <repo>/target/keycloak); --dir wins
 #   KC_PORT          HTTP port (default: first free port on 127.0.0.1 from 18080 up); --port wins
-#   KEYCLOAK_VERSION distribution version (default 26.5.6)
+#   KEYCLOAK_VERSION distribution version (default 26.7.3)
 #   MVN              Maven command used to fetch the zip (default mvn, else <repo>/mvnw)
 #   MAVEN_REPO_LOCAL local repository (default ~/.m2/repository), passed as -Dmaven.repo.local
 #   KC_REALM_TEMPLATE realm template (default <repo>/src/test/resources/keycloak/broker-realm.json)
@@ -48,7 +51,8 @@
 #   broker-jwt       private_key_jwt with keys/client-jwt.*, RS256 or PS256 assertions, 60 s tokens
 #   broker-jwt-rs256 same certificate, RS256 assertions only (PS256 -> "Invalid signature algorithm")
 #   broker-long      same secret as broker-secret, 3600 s tokens
-#   introspector     secret `introspector-secret`; may introspect, and read/clear realm events
+#   introspector     secret `introspector-secret`; may introspect (it is in the audience of both client scopes:
+#                    Keycloak 26.7 answers active=false otherwise), and read/clear realm events
 #                    (GET/DELETE /admin/realms/broker/events) with its own client_credentials token
 # Optional client scopes `api://demo/.default` (adds aud api://demo) and `https://vault.azure.net/.default`
 # (aud https://vault.azure.net) on every broker-* client; any other scope -> 400 invalid_scope.
@@ -56,7 +60,7 @@
 #   GET /admin/realms/broker/events?type=CLIENT_LOGIN&client=broker-secret&max=10000
 # Admin console user: admin / admin (master realm). Everything listens on 127.0.0.1 only.
 #
-# Keycloak 26.5.6 behaviour seen with this realm:
+# Keycloak behaviour seen with this realm (26.5.6, and the ITs pass with 26.7.3, which runs on Java 17 too):
 #   - wrong client secret -> 401 {"error":"unauthorized_client"} (not invalid_client)
 #   - assertion jti replayed -> 400 invalid_client "Token reuse detected"; a foreign `kid` ->
 #     400 invalid_client "Unable to load public key"; x5t / x5t#S256 headers are accepted and ignored;
@@ -65,7 +69,7 @@
 #   - no scope asked -> "scope":"" and no aud claim; each asked scope comes back in "scope"
 set -euo pipefail
 
-KEYCLOAK_VERSION="${KEYCLOAK_VERSION:-26.5.6}"
+KEYCLOAK_VERSION="${KEYCLOAK_VERSION:-26.7.3}"
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$SCRIPT_DIR/.." && pwd)"
 REALM="broker"
@@ -373,6 +377,16 @@ cmd_stop() {
   log "stopped"
 }
 
+signal_all() {
+  local sig="$1" pid kids=()
+  pid="$(running_pid)" || die "not running"
+  mapfile -t kids < <(child_pids "$pid")
+  kill "-$sig" "$pid" "${kids[@]}"
+}
+
+cmd_freeze() { signal_all STOP; log "frozen (SIGSTOP)"; }
+cmd_thaw() { signal_all CONT; log "thawed (SIGCONT)"; }
+
 cmd_status() {
   local pid
   if pid="$(running_pid)"; then
@@ -384,7 +398,7 @@ cmd_status() {
 }
 
 case "$CMD" in
-  start|stop|status) ;;
+  start|stop|status|freeze|thaw) ;;
   -h|--help|help) usage; exit 0 ;;
   *) usage; die "unknown command: ${CMD:-<none>}" ;;
 esac

@@ -12,11 +12,14 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.regex.Pattern;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
+import tokenbroker.door.Door;
+import tokenbroker.door.ErrorAnswer;
+import tokenbroker.door.ErrorPolicy;
+import tokenbroker.door.ErrorWriter;
 
 /**
- * What holds for every request on the token interface, before JAX-RS sees it. The management interface has its
+ * What holds for every request on the token interface, before the token doors or JAX-RS see it. The management interface has its
  * own router and is not affected.
  *
  * <ul>
@@ -34,16 +37,12 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 @ApplicationScoped
 public class HttpGuards {
 
-    private static final String PROXIED = error("requests through a proxy are refused:"
+    private static final ErrorAnswer PROXIED = ErrorPolicy.invalid("requests through a proxy are refused:"
             + " X-Forwarded-For, Forwarded and absolute request targets are not allowed");
-    private static final String WITH_BODY = error("token requests have no body");
-    private static final String UNSUPPORTED_VERSION = error("only HTTP/1.1 and HTTP/1.0 are spoken here");
-    /** Compiled once: the guard runs on every request. */
-    private static final Pattern LOOPBACK_HOST = Pattern.compile(
-            "(?:localhost|127(?:\\.(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}|\\[::1\\])(?::\\d{1,5})?",
-            Pattern.CASE_INSENSITIVE);
-    private static final String FOREIGN_HOST = error("the Host header must name the loopback (127.0.0.1 or localhost)");
-    private static final String HOSTS = error("a request has one Host header");
+    private static final ErrorAnswer WITH_BODY = ErrorPolicy.invalid("token requests have no body");
+    private static final ErrorAnswer UNSUPPORTED_VERSION = ErrorPolicy.invalid("only HTTP/1.1 and HTTP/1.0 are spoken here");
+    private static final ErrorAnswer FOREIGN_HOST = ErrorPolicy.invalid("the Host header must name the loopback (127.0.0.1 or localhost)");
+    private static final ErrorAnswer HOSTS = ErrorPolicy.invalid("a request has one Host header");
 
     /**
      * Connections being closed after a refusal. Vert.x hands a request pipelined behind the refused one to the router
@@ -57,11 +56,10 @@ public class HttpGuards {
         router.route().order(-1000).handler(ctx -> guard(ctx, checkHost));
         // Before Quarkus' own failure handler, whose error page is neither our JSON nor no-store.
         router.route().order(-1000).failureHandler(HttpGuards::failed);
-        router.route().order(Integer.MAX_VALUE).handler(ctx -> end(ctx, 404, HttpErrors.json(404)));
-        for (int status : new int[] { 400, 404, 405, 406, 413, 414, 415, 431 }) {
-            router.errorHandler(status, ctx -> end(ctx, status, HttpErrors.json(status)));
+        router.route().order(Integer.MAX_VALUE).handler(ctx -> end(ctx, ErrorPolicy.forStatus(404)));
+        for (int status : new int[] { 400, 404, 405, 406, 413, 414, 415, 431, 500 }) {
+            router.errorHandler(status, ctx -> end(ctx, ErrorPolicy.forStatus(status)));
         }
-        router.errorHandler(500, ctx -> end(ctx, 500, error("server_error", "internal error")));
     }
 
     private static void guard(RoutingContext ctx, boolean checkHost) {
@@ -72,29 +70,29 @@ public class HttpGuards {
         ctx.response().putHeader(HttpHeaders.CACHE_CONTROL, "no-store");
         if (request.version() != HttpVersion.HTTP_1_1 && request.version() != HttpVersion.HTTP_1_0) {
             // Vert.x answers any "HTTP/x.y" in kind and reports versions other than 1.0, 1.1 and 2 as null.
-            close(ctx, 400, UNSUPPORTED_VERSION);
+            close(ctx, UNSUPPORTED_VERSION);
             return;
         }
         if (request.method() != HttpMethod.GET) {
-            close(ctx, 405, HttpErrors.json(405));
+            close(ctx, ErrorPolicy.forStatus(405));
             return;
         }
         var headers = request.headers();
         if (headers.contains(HttpHeaders.TRANSFER_ENCODING) || hasBody(headers.get(HttpHeaders.CONTENT_LENGTH))) {
-            close(ctx, 400, WITH_BODY);
+            close(ctx, WITH_BODY);
             return;
         }
         if (headers.contains("X-Forwarded-For") || headers.contains("Forwarded") || !request.uri().startsWith("/")) {
-            end(ctx, 400, PROXIED);
+            end(ctx, PROXIED);
             return;
         }
         if (headers.getAll(HttpHeaders.HOST).size() > 1) {
             // Which one would count? Vert.x reads the first, a proxy or a log may read the last (RFC 9112 §3.2: 400).
-            end(ctx, 400, HOSTS);
+            end(ctx, HOSTS);
             return;
         }
         if (checkHost && !loopbackHost(headers.get(HttpHeaders.HOST))) {
-            end(ctx, 400, FOREIGN_HOST);
+            end(ctx, FOREIGN_HOST);
             return;
         }
         String path = request.path();
@@ -114,47 +112,86 @@ public class HttpGuards {
     private static void failed(RoutingContext ctx) {
         int status = ctx.statusCode();
         if (status >= 400 && status < 500) {
-            end(ctx, status, HttpErrors.json(status));
+            end(ctx, ErrorPolicy.forStatus(status));
             return;
         }
         Log.errorf(ctx.failure(), "api: unexpected failure below JAX-RS (%s)",
                 ctx.failure() == null ? "status " + status : ctx.failure().getClass().getSimpleName());
-        end(ctx, 500, error("server_error", "internal error"));
+        end(ctx, ErrorPolicy.forStatus(500));
     }
 
     private static boolean hasBody(String contentLength) {
         return contentLength != null && !contentLength.strip().equals("0");
     }
 
-    /** {@code localhost}, {@code 127.x.y.z} or {@code [::1]}, with or without a port; absent is accepted (HTTP/1.0). */
+    /**
+     * {@code localhost}, {@code 127.x.y.z} or {@code [::1]}, with or without a port; absent is accepted (HTTP/1.0).
+     * Scanned by hand, not by a regex: a {@code Matcher} and its arrays would be allocated on every request.
+     */
     static boolean loopbackHost(String host) {
-        return host == null || LOOPBACK_HOST.matcher(host).matches();
+        if (host == null) {
+            return true;
+        }
+        int end = host.length();
+        int colon = host.lastIndexOf(':');
+        if (colon >= 0 && !(host.startsWith("[") && colon < host.indexOf(']'))) {
+            if (!digits(host, colon + 1, end, 1, 5)) {
+                return false;
+            }
+            end = colon;
+        }
+        if (end == 9 && host.regionMatches(true, 0, "localhost", 0, 9) || end == 5 && host.startsWith("[::1]")) {
+            return true;
+        }
+        if (end < 4 || !host.startsWith("127.")) {
+            return false;
+        }
+        int start = 4;
+        for (int octet = 0; octet < 3; octet++) {
+            int dot = octet < 2 ? host.indexOf('.', start) : end;
+            if (dot < 0 || dot > end || !octet(host, start, dot)) {
+                return false;
+            }
+            start = dot + 1;
+        }
+        return true;
     }
 
-    private static void close(RoutingContext ctx, int status, String json) {
+    /** An octet 0-255 in {@code host[from, to)}, without leading zeros. */
+    private static boolean octet(String host, int from, int to) {
+        if (!digits(host, from, to, 1, 3) || (to - from > 1 && host.charAt(from) == '0')) {
+            return false;
+        }
+        int value = 0;
+        for (int i = from; i < to; i++) {
+            value = value * 10 + host.charAt(i) - '0';
+        }
+        return value <= 255;
+    }
+
+    private static boolean digits(String s, int from, int to, int min, int max) {
+        if (to - from < min || to - from > max) {
+            return false;
+        }
+        for (int i = from; i < to; i++) {
+            char c = s.charAt(i);
+            if (c < '0' || c > '9') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static void close(RoutingContext ctx, ErrorAnswer answer) {
         // Close after answering: the unread body must never be taken for the next request on this connection.
         // Vert.x keeps an HTTP/1.1 connection open whatever the answer's Connection header says, hence close().
         HttpConnection connection = ctx.request().connection();
         CLOSING.add(connection);
         ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
-        end(ctx, status, json).onComplete(written -> connection.close().onComplete(closed -> CLOSING.remove(connection)));
+        end(ctx, answer).onComplete(written -> connection.close().onComplete(closed -> CLOSING.remove(connection)));
     }
 
-    private static Future<Void> end(RoutingContext ctx, int status, String json) {
-        if (ctx.response().ended()) {
-            return Future.succeededFuture();
-        }
-        return ctx.response().setStatusCode(status)
-                .putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
-                .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-                .end(json);
-    }
-
-    private static String error(String description) {
-        return error("invalid_request", description);
-    }
-
-    private static String error(String code, String description) {
-        return "{\"error\":\"" + code + "\",\"error_description\":\"" + description + "\"}";
+    private static Future<Void> end(RoutingContext ctx, ErrorAnswer answer) {
+        return ErrorWriter.write(ctx.response(), Door.ofPath(ctx.request().path()), answer);
     }
 }

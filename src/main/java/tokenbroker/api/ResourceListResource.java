@@ -12,6 +12,9 @@ import tokenbroker.api.dto.ResourceView;
 import tokenbroker.cache.TokenCache;
 import tokenbroker.cache.TokenSlot;
 import tokenbroker.config.CallerSpec;
+import tokenbroker.door.Door;
+import tokenbroker.door.TokenService;
+import tokenbroker.files.TokenFiles;
 
 /** {@code GET /v1/resources}: every resource the caller may have, with its state. Never a token. */
 @Path("/v1/resources")
@@ -22,24 +25,25 @@ public class ResourceListResource {
     public record ResourceList(List<ResourceView> resources) {
     }
 
-    private final ResourceGate gate;
+    private final TokenService tokens;
     private final TokenCache cache;
+    private final TokenFiles files;
 
-    ResourceListResource(ResourceGate gate, TokenCache cache) {
-        this.gate = gate;
+    ResourceListResource(TokenService tokens, TokenCache cache, TokenFiles files) {
+        this.tokens = tokens;
         this.cache = cache;
+        this.files = files;
     }
 
     @GET
     @NonBlocking
     @Produces(MediaType.APPLICATION_JSON)
     public ResourceList list(@HeaderParam("Metadata") String metadata, @HeaderParam("X-IDENTITY-HEADER") String callerSecret) {
-        TokenResource.requireMetadata(metadata);
-        CallerSpec caller = gate.caller(callerSecret);
+        CallerSpec caller = tokens.caller(Door.NATIVE, "true".equalsIgnoreCase(metadata), callerSecret);
         List<ResourceView> views = new ArrayList<>();
         for (TokenSlot slot : cache.slots()) {
             if (caller == null || caller.mayHave(slot.resource().name())) {
-                views.add(ResourceView.of(slot.status()));
+                views.add(ResourceView.of(slot.status(), files.statusesOf(slot.resource().name())));
             }
         }
         return new ResourceList(views);

@@ -6,6 +6,9 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import tokenbroker.door.Door;
+import tokenbroker.door.ErrorPolicy;
+import tokenbroker.door.ErrorWriter;
 
 /**
  * Refuses new requests on the token interface once the broker is shutting down, while the requests in flight
@@ -18,9 +21,6 @@ import jakarta.enterprise.event.Observes;
  */
 @ApplicationScoped
 public class ShutdownGate {
-
-    private static final String STOPPING = "{\"error\":\"temporarily_unavailable\",\"error_description\":"
-            + "\"the broker is shutting down\"}";
 
     /** Set once, when shutdown begins; read on the event loop. */
     private volatile boolean stopping;
@@ -38,12 +38,8 @@ public class ShutdownGate {
             ctx.next();
             return;
         }
-        ctx.response().setStatusCode(503)
-                .putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
-                .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-                .putHeader(HttpHeaders.RETRY_AFTER, "1")
-                .putHeader(HttpHeaders.CONNECTION, "close")
-                .end(STOPPING)
+        ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
+        ErrorWriter.write(ctx.response(), Door.ofPath(ctx.request().path()), ErrorPolicy.shuttingDown())
                 .onComplete(written -> ctx.request().connection().close());
     }
 }

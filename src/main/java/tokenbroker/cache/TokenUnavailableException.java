@@ -6,7 +6,7 @@ import tokenbroker.idp.AcquireFailure;
 /**
  * No token can be served for a resource now: the last IdP request failed and no valid token is cached.
  *
- * @see tokenbroker.api.ErrorMapper, the one place it becomes HTTP (503 with {@code Retry-After}, or 502)
+ * @see tokenbroker.door.ErrorPolicy, the one place it becomes HTTP (503 with {@code Retry-After}, or 502 / 400)
  */
 public final class TokenUnavailableException extends RuntimeException {
 

@@ -28,6 +28,8 @@ public interface BrokerConfig {
 
     /** Credential-injecting proxy routes, by a name of your choice (docs/proxy.md). */
     Map<String, RouteConfig> routes();
+    /** Tokens written to files, for programs that take a token only as a file, by a name of your choice. */
+    Map<String, FileConfig> files();
 
     /** Refresh timing and backoff. */
     RefreshConfig refresh();
@@ -157,6 +159,32 @@ public interface BrokerConfig {
         @WithName("max-connections")
         @WithDefault("32")
         int maxConnections();
+    }
+
+    /** A resource's token kept in a file: written atomically on every refresh, removed once none can be served. */
+    interface FileConfig {
+        /** The resource whose token the file holds. */
+        Optional<String> resource();
+
+        /** The file's absolute path; its directory must exist and be writable (e.g. an in-memory emptyDir). */
+        Optional<String> path();
+
+        /** {@code token} (the bare token), {@code header} ({@code Authorization: Bearer ...}), {@code json} or {@code env}. */
+        @WithDefault("token")
+        String format();
+
+        /** The file's permissions in octal; never writable by group or others. */
+        @WithDefault("0440")
+        String mode();
+
+        /** With {@code format=env}: the variable that holds the token. */
+        @WithName("env-name")
+        @WithDefault("ACCESS_TOKEN")
+        String envName();
+
+        /** With {@code format=env}: the variable that holds the expiry in epoch seconds; default {@code <env-name>_EXPIRES_ON}. */
+        @WithName("env-expires-on-name")
+        Optional<String> envExpiresOnName();
     }
 
     /** Refresh timing. */

@@ -18,5 +18,6 @@ public record BrokerSetup(
         Duration forceInterval,
         Duration idpConnectTimeout,
         Duration idpTimeout,
-        List<RouteSpec> routes) {
+        List<RouteSpec> routes,
+        List<FileSpec> files) {
 }

@@ -24,7 +24,8 @@ import tokenbroker.config.BrokerConfig.ResourceConfig;
  * naming its key ({@code broker.resources.graph.identity: unknown identity 'x' (known: entra)}), so that an
  * operator fixes a bad ConfigMap in one round.
  *
- * <p>Pure apart from reading the credential files it is given, so that every rule has a unit test.
+ * <p>Pure apart from reading the credential files it is given and probing the directories of token files, so
+ * that every rule has a unit test.
  */
 public final class BrokerSetupFactory {
 
@@ -55,6 +56,7 @@ public final class BrokerSetupFactory {
         List<CallerSpec> callers = callers(config, resources);
         List<RouteSpec> routes = new RouteChecks(problems).check(config.routes(), config.resources().keySet(), resources,
                 reservedPorts(env));
+        List<FileSpec> files = new FileSinkChecks(problems).check(config.files(), config.resources().keySet(), resources);
         BrokerConfig.RefreshConfig refresh = config.refresh();
         requireNotNegative("broker.refresh.min-serve-ttl", refresh.minServeTtl());
         requirePositive("broker.refresh.backoff-initial", refresh.backoffInitial());
@@ -69,7 +71,8 @@ public final class BrokerSetupFactory {
             throw new BrokerConfigException(problems);
         }
         return new BrokerSetup(identities, resources, callers, refresh.minServeTtl(), refresh.backoffInitial(),
-                refresh.backoffMax(), refresh.forceInterval(), config.idp().connectTimeout(), config.idp().timeout(), routes);
+                refresh.backoffMax(), refresh.forceInterval(), config.idp().connectTimeout(), config.idp().timeout(), routes,
+                files);
     }
 
     /** The token and management ports, which no route may take. */

@@ -13,6 +13,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.net.URI;
 import java.time.DateTimeException;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.LinkedHashMap;
@@ -45,6 +46,9 @@ public class OidcClientIdentityProvider implements IdentityProvider {
         }
     }
 
+    /** How long after {@code broker.idp.timeout} the backstop deadline gives up on an exchange. */
+    static final Duration BACKSTOP_MARGIN = Duration.ofSeconds(2);
+
     private final OidcClients clients;
     private final InstantSource clock;
     private final BrokerSetup setup;
@@ -58,14 +62,36 @@ public class OidcClientIdentityProvider implements IdentityProvider {
         this.setup = setup;
     }
 
+    /**
+     * One token request. {@link TokenRequestGuard} ends the HTTP request at {@code broker.idp.timeout}; the
+     * {@code ifNoItem} deadline a little later is the backstop for an IdP that trickles bytes (the request's timer
+     * restarts with each one): it gives up and closes the resource's client, and with it every connection it holds.
+     */
     @Override
     public Uni<AccessToken> acquire(ResourceSpec resource) {
         String endpoint = endpoint(resource.identity());
+        long startedNanos = System.nanoTime(); // a duration, not a time of day: the injected clock is for instants
         return Uni.createFrom().deferred(() -> request(resource))
-                .ifNoItem().after(setup.idpTimeout())
-                .failWith(() -> new IdpException(new AcquireFailure.Unreachable(
-                        "no answer from " + endpoint + " within " + setup.idpTimeout().toSeconds() + " s")))
-                .onFailure(f -> !(f instanceof IdpException)).transform(f -> classify(f, endpoint));
+                .ifNoItem().after(setup.idpTimeout().plus(BACKSTOP_MARGIN))
+                .failWith(() -> {
+                    discardClient(resource);
+                    return noAnswer(endpoint);
+                })
+                .onFailure(f -> !(f instanceof IdpException)).transform(f ->
+                        System.nanoTime() - startedNanos >= setup.idpTimeout().toNanos() ? noAnswer(endpoint) : classify(f, endpoint));
+    }
+
+    private IdpException noAnswer(String endpoint) {
+        return new IdpException(new AcquireFailure.Unreachable(
+                "no answer from " + endpoint + " within " + setup.idpTimeout().toSeconds() + " s"));
+    }
+
+    /** Forgets the resource's client and closes it: its connections, stuck ones included, are closed. */
+    private void discardClient(ResourceSpec resource) {
+        ClientHandle handle = handles.remove(resource.name());
+        if (handle != null) {
+            handle.client().subscribe().with(OidcClientIdentityProvider::closeQuietly, f -> { });
+        }
     }
 
     private Uni<AccessToken> request(ResourceSpec resource) {

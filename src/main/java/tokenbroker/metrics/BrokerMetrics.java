@@ -33,6 +33,7 @@ import tokenbroker.token.AccessToken;
  *       {@code unreachable}, {@code malformed}</li>
  *   <li>{@code broker_idp_request_seconds} (histogram), {@code broker_token_expires_in_seconds{resource}},
  *       {@code broker_refresh_failures_total{resource,reason}}</li>
+ *   <li>{@code broker_token_file_write_failures_total{file,resource}}: failed writes and removals of token files</li>
  * </ul>
  */
 @ApplicationScoped
@@ -118,6 +119,13 @@ public class BrokerMetrics implements RefreshListener {
     private ServeCounters countersOf(String resource, Endpoint endpoint) {
         ServeCounters[] byEndpoint = resource == null ? null : served.get(resource);
         return (byEndpoint != null ? byEndpoint : served.get(UNKNOWN_RESOURCE))[endpoint.ordinal()];
+    }
+
+    /** A token file could not be written or removed; {@code file} is its configured name. */
+    public void fileWriteFailed(String file, String resource) {
+        lazyCounters.computeIfAbsent("file|" + file, k -> Counter.builder("broker.token.file.write.failures")
+                .description("Failed writes and removals of token files")
+                .tags("file", file, "resource", resource).register(registry)).increment();
     }
 
     @Override

@@ -128,9 +128,10 @@ class ProactiveRefreshTest {
         assertThat(failing).containsEntry("state", "failing");
         assertThat((String) failing.get("last_error")).contains("503");
 
-        clock.set(expires.minusSeconds(10)); // exactly 10 s left: still served
+        // The hot path reads a millisecond clock and errs early by up to a millisecond (docs/design.md):
+        clock.set(expires.minusSeconds(10).minusMillis(1)); // 10 s and 1 ms left: still served
         assertThat(Broker.accessToken(resource)).isEqualTo(old);
-        clock.set(expires.minusSeconds(10).plusMillis(1));
+        clock.set(expires.minusSeconds(10)); // exactly 10 s left: no longer
         Response refused = Broker.token(resource);
         HttpContractTest.assertError(refused, 503, "temporarily_unavailable").contains("503").contains(resource);
         assertThat(refused.getHeader("Retry-After")).matches("[1-9][0-9]*");

@@ -83,7 +83,8 @@ class AzureSdkAppServiceTests {
 
         JsonNode call = sdk.call(0);
         assertThat(call.get("ok").asBoolean()).isFalse();
-        assertThat(call.get("message").asText()).contains("invalid_caller");
+        assertThat(call.get("message").asText()).contains("invalid_caller")
+                .contains("a valid caller secret is required in the X-IDENTITY-HEADER header");
         assertThat(wire.requests()).as("no retry of a 401").hasSize(1);
     }
 

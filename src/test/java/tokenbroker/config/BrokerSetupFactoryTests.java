@@ -700,6 +700,62 @@ class BrokerSetupFactoryTests {
         assertThat(setup.callers().get(1).mayHave("fabrikam-graph")).isFalse();
     }
 
+    // ---- token files ------------------------------------------------------------------------------------------
+
+    @Test
+    void create_withTokenFile_defaultsToTokenFormatMode0440AndAccessTokenNames() {
+        keycloakIdentity("idp");
+        resource("api", "api.read").set("files.app.resource", "api").set("files.app.path", dir.resolve("token").toString());
+
+        FileSpec file = setup().files().get(0);
+
+        assertThat(file).extracting(FileSpec::name, f -> f.resource().name(), FileSpec::path, FileSpec::format, FileSpec::envName,
+                FileSpec::envExpiresOnName).containsExactly("app", "api", dir.resolve("token"), FileSpec.Format.TOKEN,
+                        "ACCESS_TOKEN", "ACCESS_TOKEN_EXPIRES_ON");
+        assertThat(file.mode()).isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("r--r-----"));
+    }
+
+    @Test
+    void create_withEveryFileProblem_reportsEachKey() throws Exception {
+        keycloakIdentity("idp");
+        resource("api", "api.read");
+        set("files.a.resource", "nope").set("files.a.path", "relative/token");
+        set("files.b.path", dir.resolve("no-such-dir").resolve("token").toString()).set("files.b.resource", "api")
+                .set("files.b.format", "yaml").set("files.b.mode", "0462");
+        set("files.c.resource", "api").set("files.c.path", dir.toString()).set("files.c.mode", "rw");
+        set("files.d.resource", "api").set("files.d.path", dir.resolve("d").toString()).set("files.d.format", "env")
+                .set("files.d.env-name", "1TOKEN").set("files.d.env-expires-on-name", "EXP-ON");
+        set("files.e.resource", "api").set("files.e.path", dir.resolve("d").toString());
+        set("files.f.resource", "api");
+
+        assertThat(problems()).containsExactly(
+                "broker.files.a.resource: unknown resource 'nope' (known: api)",
+                "broker.files.a.path: 'relative/token' must be an absolute path to a file",
+                "broker.files.b.format: unknown format 'yaml' (known: token, header, json, env)",
+                "broker.files.b.mode: 0462 lets group or others write the file; a token file is written by the broker only (e.g. 0440)",
+                "broker.files.b.path: the directory " + dir.resolve("no-such-dir") + " does not exist, or is not a directory",
+                "broker.files.c.mode: 'rw' is not an octal file mode such as 0440",
+                "broker.files.c.path: " + dir + " is a directory",
+                "broker.files.d.env-name: '1TOKEN' is not a variable name (letters, digits and '_', not starting with a digit)",
+                "broker.files.d.env-expires-on-name: 'EXP-ON' is not a variable name (letters, digits and '_', not starting with a digit)",
+                "broker.files.e.path: " + dir.resolve("d") + " is also the path of broker.files.d",
+                "broker.files.f.path: missing; give the absolute path of the file, on a volume shared with the application");
+    }
+
+    @Test
+    void create_whenTokenFileDirectoryCannotBeWritten_reportsPath() throws Exception {
+        keycloakIdentity("idp");
+        resource("api", "api.read");
+        // Tests run as root, whom permission bits do not stop: /proc refuses new files to everyone.
+        set("files.app.resource", "api").set("files.app.path", "/proc/token");
+        Path notADirectory = Files.writeString(dir.resolve("plain-file"), "x");
+        set("files.other.resource", "api").set("files.other.path", notADirectory.resolve("token").toString());
+
+        assertThat(problems()).containsExactly(
+                "broker.files.app.path: cannot write in /proc (NoSuchFileException)",
+                "broker.files.other.path: the directory " + notADirectory + " does not exist, or is not a directory");
+    }
+
     // ---- SmallRye's own checks --------------------------------------------------------------------------------
 
     @Test

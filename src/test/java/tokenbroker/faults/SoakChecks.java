@@ -68,8 +68,10 @@ final class SoakChecks {
             int seen = countReceivedBefore(before, e.sentAt());
             if (seen > 0) {
                 long best = freshest.get(e.resource()).get(seen - 1);
+                // At most minServeMs: the broker's hot path reads a millisecond clock and stops serving up to a
+                // millisecond early (docs/design.md), which the whole-second expires_on can show as exactly minServeMs.
                 assertThat(best * 1000 - e.receivedAt()).as("an error while a token with that much left was held: %s", e)
-                        .isLessThan(minServeMs);
+                        .isLessThanOrEqualTo(minServeMs);
             }
         }
     }

@@ -152,7 +152,16 @@ public final class AnswerRules {
     private static Map<String, Object> errorBody(String what, Reply reply) {
         assertThat(reply.header("Content-Type")).as("%s: Content-Type of %s", what, reply).startsWith("application/json");
         Map<String, Object> body = json(what, reply);
-        assertThat(body).as("%s: error body %s", what, reply).containsOnlyKeys("error", "error_description");
+        if (body.containsKey("statusCode")) {
+            // The App Service door's shape (SPEC §3.2): App Service's own fields as well as ours, saying the same.
+            assertThat(body).as("%s: error body %s", what, reply)
+                    .containsOnlyKeys("statusCode", "message", "error", "error_description");
+            assertThat(body.get("statusCode")).as("%s: %s", what, reply).isEqualTo(reply.status());
+            assertThat(body.get("message")).as("%s: %s", what, reply)
+                    .isEqualTo(body.get("error") + ": " + body.get("error_description"));
+        } else {
+            assertThat(body).as("%s: error body %s", what, reply).containsOnlyKeys("error", "error_description");
+        }
         assertThat(body.get("error")).as("%s: %s", what, reply).isInstanceOf(String.class);
         assertThat(body.get("error_description")).as("%s: %s", what, reply).isInstanceOf(String.class);
         return body;

@@ -63,15 +63,35 @@ final class KeycloakAdmin {
 
     /** Regenerates the secret of {@code clientId} in Keycloak and returns the new one. */
     String rotateSecret(String clientId) {
+        String admin = adminToken();
+        HttpResponse<String> rotated = send(HttpRequest.newBuilder(URI.create(clientUrl(admin, clientId) + "/client-secret"))
+                .header("Authorization", admin).POST(HttpRequest.BodyPublishers.noBody()));
+        return json(expect(200, rotated, "secret rotation")).path("value").asText();
+    }
+
+    /**
+     * Sets the secret of {@code clientId} back to {@code secret}: Keycloak is started once per run, and the next
+     * broker launch copies the secret that {@code keycloak.sh} rendered into the realm.
+     */
+    void restoreSecret(String clientId, String secret) {
+        String admin = adminToken();
+        String body = "{\"secret\":\"" + secret + "\"}";
+        HttpResponse<String> put = send(HttpRequest.newBuilder(URI.create(clientUrl(admin, clientId)))
+                .header("Authorization", admin).header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString(body)));
+        expect(204, put, "secret restore");
+    }
+
+    private String adminToken() {
         HttpResponse<String> token = send(form(url + "/realms/master/protocol/openid-connect/token",
                 Map.of("grant_type", "password", "client_id", "admin-cli", "username", "admin", "password", "admin")));
-        String admin = "Bearer " + json(expect(200, token, "admin token")).path("access_token").asText();
+        return "Bearer " + json(expect(200, token, "admin token")).path("access_token").asText();
+    }
+
+    private String clientUrl(String admin, String clientId) {
         HttpResponse<String> clients = send(HttpRequest.newBuilder(URI.create(url + "/admin/realms/broker/clients?clientId="
                 + encode(clientId))).header("Authorization", admin).GET());
-        String id = json(expect(200, clients, "client lookup")).path(0).path("id").asText();
-        HttpResponse<String> rotated = send(HttpRequest.newBuilder(URI.create(url + "/admin/realms/broker/clients/" + id
-                + "/client-secret")).header("Authorization", admin).POST(HttpRequest.BodyPublishers.noBody()));
-        return json(expect(200, rotated, "secret rotation")).path("value").asText();
+        return url + "/admin/realms/broker/clients/" + json(expect(200, clients, "client lookup")).path(0).path("id").asText();
     }
 
     /** A client-credentials grant straight at Keycloak: the HTTP status and the body (a token or an OAuth error). */

@@ -31,7 +31,8 @@ import java.util.UUID;
  * {@code true}, because readiness covers every required resource</li>
  * </ul>
  * Secret files are copies in a directory of their own, so that tests can rewrite them without touching the secret
- * that keycloak.sh renders into the realm. The management interface gets a free port (the default 9000 may be
+ * that keycloak.sh renders into the realm; the token of {@code secret} is written there too, as a file
+ * ({@code broker.files.secret-token}) for {@link TokenFileIT}. The management interface gets a free port (the default 9000 may be
  * taken on a shared machine); the token port is {@code quarkus.http.test-port=0} (pom.xml), read back by the test
  * framework from the broker's log.
  */
@@ -80,6 +81,8 @@ public class KeycloakResource implements QuarkusTestResourceLifecycleManager {
         resource(config, "rotate", "kc-rotate", "api://demo/.default");
         resource(config, "wrong", "kc-wrong", "api://demo/.default");
         config.put("broker.resources.wrong.required", Boolean.toString(wrongRequired));
+        config.put("broker.files.secret-token.resource", "secret");
+        config.put("broker.files.secret-token.path", files.resolve("secret.token").toString());
         // broker.refresh.* stays at its defaults: min-serve-ttl 10 s, backoff 1..60 s.
         config.put(MANAGEMENT_PORT, Integer.toString(freePort()));
         return config;

@@ -301,4 +301,30 @@ class KustomizeTests {
         assertThat(job.containers().stream().map(c -> c.get("name")).toList()).as(job + ": regular containers").containsExactly(APP);
         assertThat(broker(job).get("restartPolicy")).as(job + ": broker restartPolicy").isEqualTo("Always");
     }
+
+    @Test
+    void tokenFile_isOnAnInMemoryEmptyDir_writableByTheBrokerOnly_readOnlyInTheApp() {
+        Manifests m = rendered("token-file");
+        for (Workload w : m.workloads()) {
+            Properties config = config(m, w);
+            List<String> paths = config.stringPropertyNames().stream().filter(k -> k.startsWith("broker.files.") && k.endsWith(".path"))
+                    .map(k -> config.getProperty(k).strip()).toList();
+            assertThat(paths).as(w + ": broker.files.*.path").hasSize(1);
+            Path file = Path.of(paths.get(0));
+            String dir = file.getParent().toString();
+            Map<String, Object> brokerMount = maps(broker(w).get("volumeMounts")).stream().filter(v -> dir.equals(v.get("mountPath")))
+                    .findFirst().orElseThrow(() -> new AssertionError(w + ": the broker mounts nothing at " + dir));
+            assertThat(brokerMount.get("readOnly")).as(w + ": the broker writes " + dir).isNotEqualTo(true);
+            Map<String, Object> volume = maps(w.podSpec().get("volumes")).stream().filter(v -> v.get("name").equals(brokerMount.get("name")))
+                    .findFirst().orElseThrow();
+            assertThat(at(volume, "emptyDir", "medium")).as(w + ": volume " + volume.get("name") + " in memory").isEqualTo("Memory");
+            Map<String, Object> app = w.container(APP).orElseThrow();
+            assertThat(maps(app.get("volumeMounts"))).as(w + ": the app mounts the volume read-only at the same path")
+                    .anySatisfy(v -> assertThat(v).containsEntry("name", volume.get("name")).containsEntry("mountPath", dir)
+                            .containsEntry("readOnly", true));
+            assertThat(envValue(app, "TOKEN_FILE")).as(w + ": TOKEN_FILE").isEqualTo(file.toString());
+            assertThat(at(w.podSpec(), "securityContext", "fsGroup")).as(w + ": fsGroup, the group that mode 0440 lets read")
+                    .isNotNull();
+        }
+    }
 }

@@ -96,10 +96,13 @@ class BrokerMetricsTest {
         assertThat(after.delta(before, REQUESTS, "resource", resource, "endpoint", "msi", "outcome", "hit")).isEqualTo(1);
         assertThat(after.delta(before, REQUESTS, "resource", resource, "endpoint", "imds", "outcome", "hit")).isEqualTo(2);
         assertThat(after.delta(before, REQUESTS, "resource", resource, "endpoint", "msi", "outcome", "waited")).isZero();
-        for (String endpoint : List.of("native", "msi", "imds")) {
+        for (String endpoint : List.of("native", "msi")) {
             assertThat(after.delta(before, REQUESTS, "resource", UNKNOWN, "endpoint", endpoint, "outcome", "error"))
                     .as("errors without a configured resource, %s", endpoint).isEqualTo(1);
         }
+        // Issue 15: a refusal that names a configured resource (here: no Metadata header) counts under that resource.
+        assertThat(after.delta(before, REQUESTS, "resource", resource, "endpoint", "imds", "outcome", "error")).isEqualTo(1);
+        assertThat(after.delta(before, REQUESTS, "resource", UNKNOWN, "endpoint", "imds", "outcome", "error")).isZero();
         // Every counter exists from start-up, at zero, for every configured resource and endpoint.
         assertThat(after.find(REQUESTS, "resource", "m-empty")).hasSize(9);
         assertThat(after.delta(before, IDP, "identity", "metered", "resource", resource, "outcome", "ok")).isEqualTo(2);

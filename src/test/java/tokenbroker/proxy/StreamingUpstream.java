@@ -53,24 +53,31 @@ final class StreamingUpstream implements AutoCloseable {
             long bytes = Long.parseLong(request.getParam("bytes"));
             HttpServerResponse response = request.response().putHeader("Content-Type", "application/octet-stream")
                     .putHeader("Content-Length", Long.toString(bytes));
-            write(response, new Generated(seed, bytes));
+            write(response, new Generated(seed, bytes), new byte[64 * 1024]);
         } else {
             request.response().setStatusCode(404).end();
         }
     }
 
-    /** Writes until the write queue is full, then again once it drains. */
-    private static void write(HttpServerResponse response, Generated body) {
-        byte[] block = new byte[64 * 1024];
-        while (!response.writeQueueFull()) {
-            int n = body.read(block, 0, block.length);
-            if (n < 0) {
-                response.end();
-                return;
-            }
-            response.write(Buffer.buffer(n).appendBytes(block, 0, n));
+    /**
+     * Writes one block per event-loop turn, and waits for a drain once the write queue is full. Not a loop of writes
+     * until {@code writeQueueFull()}: within one turn the queue never reported full here, so such a loop queued the
+     * whole body in this JVM (a class histogram during a 512 MiB download showed 6,200 pending 64 KiB writes with
+     * their promises; the live heap followed the body). The broker's own side stayed flat throughout: its caller
+     * connection never had more than 64 KiB pending.
+     */
+    private void write(HttpServerResponse response, Generated body, byte[] block) {
+        int n = body.read(block, 0, block.length);
+        if (n < 0) {
+            response.end();
+            return;
         }
-        response.drainHandler(v -> write(response, body));
+        response.write(Buffer.buffer(n).appendBytes(block, 0, n));
+        if (response.writeQueueFull()) {
+            response.drainHandler(v -> write(response, body, block));
+        } else {
+            vertx.runOnContext(v -> write(response, body, block));
+        }
     }
 
     static MessageDigest sha256() {

@@ -20,7 +20,9 @@ import java.util.Map;
  * reflects one failing resource only;</li>
  * <li>{@value #CREDENTIALS}: one identity per credential form (client_secret_basic, client_secret_post, PEM and
  * PKCS#12 certificates, an Entra tenant, a federated assertion) and a {@code rotating} secret, each with a
- * resource of the same name.</li>
+ * resource of the same name;</li>
+ * <li>{@value #FILES}: token files ({@code broker.files.*}) of a few resources, each file in its own directory under
+ * the temporary one, for {@code files/TokenFilesTest}.</li>
  * </ul>
  * Every setup turns the scheduled sweeps off ({@code broker.refresh.sweep-interval=off}): tests move a
  * {@link FakeClock} and call {@code RefreshSweeper.tick()} themselves. The WireMock server goes into test fields
@@ -40,6 +42,7 @@ public class WireMockIdp extends WireMockResource {
     public static final String API = "api";
     public static final String FAILING_IDP = "failing-idp";
     public static final String CREDENTIALS = "credentials";
+    public static final String FILES = "files";
 
     /** The client id of the {@value #API} and {@value #FAILING_IDP} setups. */
     public static final String CLIENT_ID = "broker-test-client";
@@ -73,6 +76,7 @@ public class WireMockIdp extends WireMockResource {
                 case API -> api(config);
                 case FAILING_IDP -> failingIdp(config);
                 case CREDENTIALS -> credentials(config);
+                case FILES -> files(config);
                 default -> throw new IllegalArgumentException("unknown setup " + setup);
             }
             return config;
@@ -88,7 +92,7 @@ public class WireMockIdp extends WireMockResource {
         resource(config, "contract", "contract.read");
         for (String name : new String[] { "contract-min-ttl", "contract-force", "single-flight", "refresh-window",
                 "refresh-stale", "refresh-outage", "throttled", "malformed-text", "malformed-no-token",
-                "malformed-no-expiry", "malformed-bad-expiry" }) {
+                "malformed-no-expiry", "malformed-bad-expiry", "min-ttl-storm" }) {
             resource(config, name, IdpStubs.BOOT_503 + name);
         }
     }
@@ -144,6 +148,32 @@ public class WireMockIdp extends WireMockResource {
         }
         resource(config, "entra", ENTRA_SCOPE);
         config.put("broker.resources.entra.identity", "entra");
+    }
+
+    /** The {@value #FILES} setup: a resource per test, and its files in {@code <dir>/files/<resource>/}. */
+    private void files(Map<String, String> config) throws IOException {
+        secretIdentity(config, "main", CLIENT_ID, tokenUrl());
+        resource(config, "files-formats", "files.formats");
+        resource(config, "files-broken", "files.broken");
+        resource(config, "files-refresh", IdpStubs.BOOT_503 + "files-refresh");
+        resource(config, "files-outage", IdpStubs.BOOT_503 + "files-outage");
+        file(config, "formats-token", "files-formats", "token", "token");
+        file(config, "formats-header", "files-formats", "header", "header");
+        file(config, "formats-json", "files-formats", "json", "json");
+        file(config, "formats-env", "files-formats", "env", "env");
+        config.put("broker.files.formats-env.mode", "0400");
+        config.put("broker.files.formats-env.env-name", "API_TOKEN");
+        file(config, "broken", "files-broken", "token", "token");
+        file(config, "refresh-json", "files-refresh", "json", "token.json");
+        file(config, "refresh-token", "files-refresh", "token", "token");
+        file(config, "outage", "files-outage", "header", "header");
+    }
+
+    private void file(Map<String, String> config, String name, String resource, String format, String fileName) throws IOException {
+        Path directory = java.nio.file.Files.createDirectories(dir.resolve("files").resolve(resource));
+        config.put("broker.files." + name + ".resource", resource);
+        config.put("broker.files." + name + ".format", format);
+        config.put("broker.files." + name + ".path", directory.resolve(fileName).toString());
     }
 
     private void secretIdentity(Map<String, String> config, String name, String clientId, String tokenUrl) throws IOException {
