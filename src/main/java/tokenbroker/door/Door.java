@@ -4,8 +4,8 @@ import tokenbroker.metrics.BrokerMetrics.Endpoint;
 
 /**
  * A front door of the token interface: how a request asked, which decides its guard header and how its answers
- * and errors are shaped ({@link ErrorPolicy}). A new door (the credential-injecting proxy, say) adds a constant
- * here, a parser that makes a {@link TokenRequest}, and a renderer of {@link TokenOutcome}s.
+ * and errors are shaped ({@link ErrorPolicy}). A door adds a constant here, a parser that makes a
+ * {@link TokenRequest}, and a renderer of {@link TokenOutcome}s.
  */
 public enum Door {
     /** {@code GET /v1/tokens/{resource}} (SPEC §3.1): {@code Metadata: true}, errors in the OAuth shape. */
@@ -13,7 +13,12 @@ public enum Door {
     /** {@code GET /msi/token} (SPEC §3.2): {@code X-IDENTITY-HEADER}, errors also in App Service's shape. */
     MSI(Endpoint.MSI),
     /** {@code GET /metadata/identity/oauth2/token} (SPEC §3.3): {@code Metadata: true}. */
-    IMDS(Endpoint.IMDS);
+    IMDS(Endpoint.IMDS),
+    /**
+     * A credential-injecting proxy route (docs/proxy.md): the caller never sees the token; {@code Metadata: true}
+     * only where the route asks for it; errors in the OAuth shape, marked as the broker's.
+     */
+    PROXY(Endpoint.PROXY);
 
     private final Endpoint endpoint;
 
@@ -28,7 +33,7 @@ public enum Door {
 
     /** Whether the door is one of the Azure-compatible ones, whose clients retry 404 and 5xx. */
     public boolean azure() {
-        return this != NATIVE;
+        return this == MSI || this == IMDS;
     }
 
     /** The door whose error shape fits an answer on {@code path}, for answers given before any door parsed it. */

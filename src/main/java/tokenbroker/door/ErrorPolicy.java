@@ -1,7 +1,11 @@
 package tokenbroker.door;
 
 import io.quarkus.logging.Log;
+import io.vertx.core.http.ConnectionPoolTooBusyException;
+import java.security.cert.CertificateException;
 import java.time.Duration;
+import java.util.concurrent.TimeoutException;
+import javax.net.ssl.SSLException;
 import tokenbroker.cache.MinTtlUnreachableException;
 import tokenbroker.cache.RefreshThrottledException;
 import tokenbroker.cache.TokenUnavailableException;
@@ -20,10 +24,14 @@ import tokenbroker.cache.TokenUnavailableException;
  * <tr><td>{@link TokenUnavailableException}, permanent</td><td>502 {@code idp_error}</td><td>400 {@code idp_error}</td></tr>
  * <tr><td>{@link RefreshThrottledException}</td><td colspan="2">503 {@code temporarily_unavailable} +
  *     {@code Retry-After}</td></tr>
- * <tr><td>{@link MinTtlUnreachableException}</td><td colspan="2">400 {@code invalid_request}</td></tr>
+ * <tr><td>{@link MinTtlUnreachableException}</td><td colspan="2">400 {@code invalid_request} (a proxy route asks for no
+ *     {@code min_ttl}: 502 {@code idp_error} there)</td></tr>
  * <tr><td>shutting down</td><td colspan="2">503 {@code temporarily_unavailable} + {@code Retry-After: 1}</td></tr>
  * <tr><td>anything else</td><td colspan="2">500 {@code server_error}, logged; never a stack trace</td></tr>
  * </table>
+ *
+ * <p>A proxy route ({@link Door#PROXY}) answers as the native door, and adds the rows of {@link #upstream} for an
+ * upstream out of reach.
  *
  * <p>The Azure SDKs retry 404, 408, 410, 429 and 5xx for seconds to minutes, so on their doors every permanent
  * problem answers 400: they fail at once and show our description.
@@ -53,11 +61,36 @@ public final class ErrorPolicy {
             return new ErrorAnswer(503, "temporarily_unavailable", e.getMessage(), e.retryAfter());
         }
         if (failure instanceof MinTtlUnreachableException e) {
-            return new ErrorAnswer(400, "invalid_request", e.getMessage(), null);
+            return door == Door.PROXY ? new ErrorAnswer(502, "idp_error", e.getMessage(), null)
+                    : new ErrorAnswer(400, "invalid_request", e.getMessage(), null);
         }
         Log.errorf(failure, "api: unexpected %s on the %s door", failure == null ? "failure" : failure.getClass().getSimpleName(),
                 door);
         return INTERNAL;
+    }
+
+    /**
+     * A proxy route's upstream that could not be reached or did not answer: 504 {@code upstream_timeout} after
+     * {@code timeout} of silence, 503 {@code temporarily_unavailable} + {@code Retry-After: 1} when the route's
+     * connections and wait queue are all taken, 502 {@code upstream_unreachable} otherwise. The description names the
+     * failure's class (and whether TLS failed), never its message, which may quote the upstream.
+     */
+    public static ErrorAnswer upstream(String route, Duration timeout, Throwable failure) {
+        if (failure instanceof TimeoutException) {
+            return new ErrorAnswer(504, "upstream_timeout", "the upstream of route " + route + " sent nothing for "
+                    + timeout.toSeconds() + " s", null);
+        }
+        if (failure instanceof ConnectionPoolTooBusyException) {
+            return new ErrorAnswer(503, "temporarily_unavailable", "route " + route + " has too many requests waiting"
+                    + " for a connection to its upstream", Duration.ofSeconds(1));
+        }
+        Throwable root = failure;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        boolean tls = failure instanceof SSLException || root instanceof SSLException || root instanceof CertificateException;
+        return new ErrorAnswer(502, "upstream_unreachable", "cannot reach the upstream of route " + route + " ("
+                + (tls ? "TLS: " : "") + root.getClass().getSimpleName() + ")", null);
     }
 
     /** What the HTTP layer answers by itself: no such path, a method other than GET, a malformed request. */

@@ -86,6 +86,7 @@ public class TokenService {
                 case NATIVE -> Refusal.badRequest("the 'Metadata: true' header is required");
                 case IMDS -> new Refusal(400, "bad_request_102", "Required metadata header not specified");
                 case MSI -> Refusal.badRequest("the X-IDENTITY-HEADER header is required");
+                case PROXY -> Refusal.badRequest("this route requires the header Metadata: true");
             };
         }
         if (callers.open()) {

@@ -11,9 +11,9 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.RequestOptions;
-import java.time.Duration;
 import java.util.regex.Pattern;
 import tokenbroker.cache.Take;
+import tokenbroker.door.TokenOutcome;
 import tokenbroker.token.AccessToken;
 
 /**
@@ -48,26 +48,22 @@ final class Exchange {
         this.context = Vertx.currentContext();
     }
 
-    void start() {
+    void start(TokenOutcome outcome) {
         if (!hasBody) {
             request.resume(); // nothing to stream: let Vert.x see the request's end
         }
-        AccessToken token = route.slot.servable();
-        if (token != null) {
-            forward(token);
-        } else {
-            await(route.slot.take(Duration.ZERO, false));
-        }
+        await(outcome);
     }
 
-    private void await(Take take) {
-        if (take.kind() == Take.Kind.CACHED) {
-            forward(take.cached());
+    private void await(TokenOutcome outcome) {
+        if (outcome.kind() == Take.Kind.CACHED) {
+            forward(outcome.cached());
             return;
         }
-        take.pending().subscribe().with(
+        // A refusal (no right, no Metadata) fails at once, on this thread; a wait comes back on the caller's loop.
+        outcome.pending().subscribe().with(
                 token -> context.runOnContext(v -> forward(token)),
-                failure -> context.runOnContext(v -> route.refuse(request, route.noToken(failure), started)));
+                failure -> context.runOnContext(v -> route.noToken(request, failure, started)));
     }
 
     private void forward(AccessToken token) {
@@ -80,7 +76,7 @@ final class Exchange {
                 .setFollowRedirects(false).setIdleTimeout(route.route.timeout().toMillis());
         route.client.request(options).onComplete(created -> {
             if (created.failed()) {
-                route.refuse(request, route.unreachable(created.cause()), started);
+                route.unreachable(request, created.cause(), started);
                 return;
             }
             HttpClientRequest upstream = created.result();
@@ -88,7 +84,7 @@ final class Exchange {
             upstream.response().onComplete(answered -> {
                 if (answered.failed()) {
                     upstream.reset();
-                    route.refuse(request, route.unreachable(answered.cause()), started);
+                    route.unreachable(request, answered.cause(), started);
                 } else {
                     answer(answered.result(), token);
                 }
@@ -126,13 +122,13 @@ final class Exchange {
         // A reset (the caller left, a retry) fails the answer: expected, and not worth Vert.x's ERROR line.
         answer.exceptionHandler(e -> { });
         if (answer.statusCode() == 401 && mayRetry() && challengesToken(answer)) {
-            Take take = route.slot.take(Duration.ZERO, true);
-            boolean sameToken = take.kind() == Take.Kind.CACHED && take.cached().value().equals(token.value());
-            if (take.kind() != Take.Kind.REFUSED && !sameToken) {
+            TokenOutcome outcome = route.token(request, true);
+            boolean sameToken = outcome.kind() == Take.Kind.CACHED && outcome.cached().value().equals(token.value());
+            if (outcome.kind() != Take.Kind.REFUSED && !sameToken) {
                 retried = true;
                 route.meters.retried();
                 answer.request().reset(); // the 401's body is not wanted; the connection goes rather than drain it
-                await(take);
+                await(outcome);
                 return;
             }
             // No new token now (the refresh rate limit, the IdP down): the upstream's own 401 is the answer.

@@ -14,10 +14,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import tokenbroker.cache.TokenCache;
-import tokenbroker.caller.CallerRegistry;
 import tokenbroker.config.BrokerSetup;
 import tokenbroker.config.RouteSpec;
+import tokenbroker.door.TokenService;
 import tokenbroker.metrics.BrokerMetrics;
 
 /**
@@ -36,12 +35,12 @@ public class ProxyServers {
     /** Filled at start-up, read by tests and the start-up log. */
     private final Map<String, Integer> ports = new ConcurrentHashMap<>();
 
-    void start(@Observes StartupEvent event, Vertx vertx, BrokerSetup setup, TokenCache cache, CallerRegistry callers,
-            BrokerMetrics metrics) throws Exception {
+    void start(@Observes StartupEvent event, Vertx vertx, BrokerSetup setup, TokenService tokens, BrokerMetrics metrics)
+            throws Exception {
         for (RouteSpec route : setup.routes()) {
             HttpClient client = UpstreamClients.create(vertx, route);
             clients.add(client);
-            RouteProxy proxy = new RouteProxy(route, cache.slot(route.resource().name()), callers, client, metrics.route(route.name()));
+            RouteProxy proxy = new RouteProxy(route, tokens, client, metrics.route(route.name()));
             HttpServerOptions options = new HttpServerOptions().setHost("127.0.0.1").setPort(route.port())
                     .setIdleTimeout(CALLER_IDLE_SECONDS)
                     // HTTP/1.x only, as on the token port: an h2c request has no Host header to check.

@@ -104,7 +104,7 @@ class BrokerMetricsTest {
         assertThat(after.delta(before, REQUESTS, "resource", resource, "endpoint", "imds", "outcome", "error")).isEqualTo(1);
         assertThat(after.delta(before, REQUESTS, "resource", UNKNOWN, "endpoint", "imds", "outcome", "error")).isZero();
         // Every counter exists from start-up, at zero, for every configured resource and endpoint.
-        assertThat(after.find(REQUESTS, "resource", "m-empty")).hasSize(9);
+        assertThat(after.find(REQUESTS, "resource", "m-empty")).hasSize(12);
         assertThat(after.delta(before, IDP, "identity", "metered", "resource", resource, "outcome", "ok")).isEqualTo(2);
     }
 
@@ -203,7 +203,7 @@ class BrokerMetricsTest {
         Map<String, Set<String>> allowed = Map.of(
                 "resource", resources,
                 "identity", setup.identities().keySet(),
-                "endpoint", Set.of("native", "msi", "imds"),
+                "endpoint", Set.of("native", "msi", "imds", "proxy"),
                 "outcome", Set.of("hit", "waited", "error", "ok", "rejected", "unreachable", "malformed"),
                 "reason", Set.of("rejected", "unreachable", "malformed"));
         List<Scrape.Series> broker = scrape.named("broker_");
