@@ -24,7 +24,7 @@ import tokenbroker.metrics.RouteMeters;
 final class RouteProxy implements Handler<HttpServerRequest> {
 
     private static final ErrorAnswer ESCAPE = ErrorPolicy.invalid("the path may not hold dot segments or encoded '.', '/',"
-            + " '\\\\' or '%' (it could leave the route's base path)");
+            + " '\\' or '%' (it could leave the route's base path)");
 
     final RouteSpec route;
     final HttpClient client;
