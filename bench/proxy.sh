@@ -23,7 +23,9 @@ trap cleanup EXIT INT TERM
 for tool in java python3 openssl curl nginx wrk; do command -v "$tool" >/dev/null || die "$tool is needed"; done
 JAR="$ROOT/target/quarkus-app/quarkus-run.jar"
 [ -f "$JAR" ] || die "no $JAR: ./mvnw -B package -DskipTests"
-JVM_FLAGS_LINE=$(sed -n 's/^ENV JAVA_OPTS_APPEND="\(.*\)"[[:space:]]*$/\1/p' "$ROOT/Dockerfile.jvm")
+# The JVM image's flags: jvm.args, the java argument file of Dockerfile.jvm's ENTRYPOINT (as bench/run.sh reads it).
+JVM_FLAGS_LINE=$(sed -e 's/#.*$//' "$ROOT/jvm.args" | xargs)
+[ -n "$JVM_FLAGS_LINE" ] || die "no JVM flag in jvm.args"
 read -r -a JVM_FLAGS <<<"$JVM_FLAGS_LINE"
 # BENCH_JVM_EXTRA: flags after the image's (a later -Xmx wins), to measure another sizing; named in the results.
 read -r -a JVM_EXTRA <<<"${BENCH_JVM_EXTRA:-}"

@@ -155,7 +155,7 @@ public interface BrokerConfig {
         @WithDefault("30s")
         Duration timeout();
 
-        /** At most this many connections to the upstream; further requests wait for one. */
+        /** At most this many connections to the upstream (shared evenly by the event loops); further requests wait for one. */
         @WithName("max-connections")
         @WithDefault("32")
         int maxConnections();

@@ -27,7 +27,8 @@ final class UpstreamClients {
     private UpstreamClients() {
     }
 
-    static HttpClient create(Vertx vertx, RouteSpec route) {
+    /** A client of at most {@code maxConnections} connections (one event loop's share of the route's). */
+    static HttpClient create(Vertx vertx, RouteSpec route, int maxConnections) {
         HttpClientOptions options = new HttpClientOptions()
                 .setProtocolVersion(HttpVersion.HTTP_1_1)
                 .setDefaultHost(route.host())
@@ -39,9 +40,9 @@ final class UpstreamClients {
                 .setKeepAlive(true)
                 .setKeepAliveTimeout(POOLED_IDLE_SECONDS)
                 .setTcpKeepAlive(true)
-                .setMaxPoolSize(route.maxConnections())
+                .setMaxPoolSize(maxConnections)
                 // Beyond this many waiting requests the broker answers 503 at once rather than queue without bound.
-                .setMaxWaitQueueSize(route.maxConnections() * 16)
+                .setMaxWaitQueueSize(maxConnections * 16)
                 .setDecompressionSupported(false)
                 .setTryUseCompression(false)
                 .setMaxHeaderSize(32 * 1024);
