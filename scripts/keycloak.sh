@@ -40,16 +40,17 @@
 # Files written ($DIR = the working directory):
 #   $DIR/keycloak.pid  $DIR/keycloak.port  $DIR/keycloak.log  $DIR/keycloak.env (shell-sourceable:
 #       KEYCLOAK_URL, KEYCLOAK_REALM_URL, KEYCLOAK_TOKEN_URL, KEYCLOAK_INTROSPECT_URL, key paths)
-#   $DIR/keys/client-secret        secret of clients broker-secret and broker-long (hex, no newline)
+#   $DIR/keys/client-secret        secret of clients broker-secret, broker-outage and broker-long (hex, no newline)
 #   $DIR/keys/client-jwt.key       RSA 2048 private key, PKCS#8 PEM   } certificate of client broker-jwt
 #   $DIR/keys/client-jwt.crt       self-signed certificate, PEM       }
 #   $DIR/keys/client-jwt.p12       PKCS#12 (key + cert, alias client-jwt)
 #   $DIR/keys/client-jwt.p12.pass  its password (no newline)
 #
 # Realm `broker` (see src/test/resources/keycloak/broker-realm.json), service accounts only:
-#   broker-secret    client_secret_basic or _post, secret in keys/client-secret, 60 s tokens
-#   broker-jwt       private_key_jwt with keys/client-jwt.*, RS256 or PS256 assertions, 60 s tokens
-#   broker-jwt-rs256 same certificate, RS256 assertions only (PS256 -> "Invalid signature algorithm")
+#   broker-secret    client_secret_basic or _post, secret in keys/client-secret, 40 s tokens
+#   broker-outage    the same (its grants are not counted with broker-secret's), 40 s tokens
+#   broker-jwt       private_key_jwt with keys/client-jwt.*, RS256 or PS256 assertions, 40 s tokens
+#   broker-jwt-rs256 same certificate, RS256 assertions only (PS256 -> "Invalid signature algorithm"), 40 s
 #   broker-long      same secret as broker-secret, 3600 s tokens
 #   introspector     secret `introspector-secret`; may introspect (it is in the audience of both client scopes:
 #                    Keycloak 26.7 answers active=false otherwise), and read/clear realm events
@@ -65,7 +66,7 @@
 #   - assertion jti replayed -> 400 invalid_client "Token reuse detected"; a foreign `kid` ->
 #     400 invalid_client "Unable to load public key"; x5t / x5t#S256 headers are accepted and ignored;
 #     aud may be the token URL or the realm URL (issuer); client_id in the form is accepted
-#   - expires_in is computed at response time: 59 instead of 60 when the grant crosses a second
+#   - expires_in is computed at response time: 39 instead of 40 when the grant crosses a second
 #   - no scope asked -> "scope":"" and no aud claim; each asked scope comes back in "scope"
 set -euo pipefail
 

@@ -51,19 +51,25 @@ import tokenbroker.testing.InjectWireMock;
  * <li>the IdP saw fewer than {@value #MAX_IDP_CALLS_PER_SECOND} requests a second on average;</li>
  * <li>once the IdP is healthy for good, every resource is {@code fresh} again and callers get tokens.</li>
  * </ul>
- * 50 s by default (every fault mode at least once); the long soak is {@code -Dsoak.seconds=600} (TESTING.md),
- * {@code -Dsoak.seed=N} replays a flapping sequence.
+ * 30 s by default: a first round that goes through every fault mode once (3 s each, 2 s healthy between), the
+ * final healthy seconds, and a little of the random rounds; the long soak, whose random rounds also put faults back
+ * to back until tokens run out, is {@code -Dsoak.seconds=600} (TESTING.md); {@code -Dsoak.seed=N} replays a
+ * flapping sequence.
  */
 @QuarkusTest
 @WithTestResource(value = FaultyIdp.class, initArgs = @ResourceArg(name = FaultyIdp.SETUP, value = FaultyIdp.SOAK))
 class FlappingIdpSoakTest {
 
-    static final Duration DURATION = Duration.ofSeconds(Long.getLong("soak.seconds", 50));
+    static final Duration DURATION = Duration.ofSeconds(Long.getLong("soak.seconds", 30));
     static final int CALLERS = 16;
     static final long MIN_SERVE_TTL_MS = 5_000;
     static final double MAX_IDP_CALLS_PER_SECOND = 3.0;
     /** The IdP stays healthy for this long at the end, for the recovery check. */
     private static final Duration FINAL_HEALTHY = Duration.ofSeconds(8);
+    /** The first round: each fault for 3 s (longer than the 2 s deadline, for SLOW), healthy for 2 s after each. */
+    private static final long FIRST_FAULT_MS = 3_000;
+    private static final long FIRST_HEALTHY_MS = 2_000;
+    private static final Duration FIRST_ROUND = Duration.ofMillis((FIRST_FAULT_MS + FIRST_HEALTHY_MS) * (Mode.values().length - 1));
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final UUID FLAP_STUB = UUID.randomUUID();
 
@@ -144,7 +150,7 @@ class FlappingIdpSoakTest {
         String latency = SoakChecks.cachedAnswersAreQuick(sorted, 1_500);
         System.out.println("FlappingIdpSoakTest: latency of answers from the cache: " + latency);
         assertThat(idpCalls * 1000.0 / elapsed).as("IdP calls per second").isLessThan(MAX_IDP_CALLS_PER_SECOND);
-        if (DURATION.compareTo(Duration.ofSeconds(50)) >= 0) { // a quicker run may not get through all of them
+        if (DURATION.compareTo(FIRST_ROUND.plus(FINAL_HEALTHY)) >= 0) { // a quicker run does not get through them all
             assertThat(phases.keySet()).as("the IdP went through every mode").containsExactlyInAnyOrder(Mode.values());
         }
         // Recovered: healthy for the last seconds, every resource fresh, the last answers all tokens.
@@ -164,8 +170,10 @@ class FlappingIdpSoakTest {
         boolean healthy = true;
         try {
             while (System.currentTimeMillis() < until) {
-                // Healthy and faulty in turn; now and then two faults back to back, long enough for tokens to run out.
-                healthy = !healthy && random.nextInt(4) != 0;
+                // The first round: faulty and healthy in turn, each fault once. Then healthy and faulty in turn at
+                // random lengths; now and then two faults back to back, long enough for tokens to run out.
+                boolean firstRound = fault < faults.size() || (fault == faults.size() && !healthy);
+                healthy = !healthy && (firstRound || random.nextInt(4) != 0);
                 Mode mode = Mode.HEALTHY;
                 if (!healthy) {
                     if (fault % faults.size() == 0) {
@@ -175,10 +183,8 @@ class FlappingIdpSoakTest {
                 }
                 phases.merge(mode, 1, Integer::sum);
                 idp.editStub(post(urlPathMatching("/(.*/)?token")).withId(FLAP_STUB).atPriority(1).willReturn(mode.answer()));
-                // The first round through the faults is shorter, so that even the default 50 s run meets each mode.
-                boolean firstRound = fault <= faults.size();
-                long phase = healthy ? 2_000 + random.nextInt(firstRound ? 2_000 : 4_000)
-                        : 3_000 + random.nextInt(firstRound ? 2_000 : 5_000);
+                long phase = firstRound ? (healthy ? FIRST_HEALTHY_MS : FIRST_FAULT_MS)
+                        : healthy ? 2_000 + random.nextInt(4_000) : 3_000 + random.nextInt(5_000);
                 TimeUnit.MILLISECONDS.sleep(Math.min(phase, Math.max(0, until - System.currentTimeMillis())));
             }
         } catch (InterruptedException e) {

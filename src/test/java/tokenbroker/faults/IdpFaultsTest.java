@@ -3,32 +3,24 @@ package tokenbroker.faults;
 import static org.assertj.core.api.Assertions.assertThat;
 import static tokenbroker.testing.IdpStubs.forScope;
 
-import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
 import com.github.tomakehurst.wiremock.client.WireMock;
 import com.github.tomakehurst.wiremock.http.Fault;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
-import io.quarkus.test.junit.QuarkusMock;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
-import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.InstantSource;
 import java.util.List;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import tokenbroker.cache.RefreshSweeper;
-import tokenbroker.cache.TokenCache;
 import tokenbroker.cache.TokenSlot;
+import tokenbroker.testing.OnFakeTime;
 import tokenbroker.testing.Broker;
-import tokenbroker.testing.FakeClock;
 import tokenbroker.testing.IdpStubs;
-import tokenbroker.testing.InjectWireMock;
 
 /**
  * SPEC §4 against a misbehaving IdP, on the fake clock: slow answers, broken connections, 5xx and 429 bursts,
@@ -39,27 +31,14 @@ import tokenbroker.testing.InjectWireMock;
  */
 @QuarkusTest
 @WithTestResource(value = FaultyIdp.class, initArgs = @ResourceArg(name = FaultyIdp.SETUP, value = FaultyIdp.FAULTS))
-class IdpFaultsTest {
+class IdpFaultsTest extends OnFakeTime {
 
     private static final Duration LIFETIME = Duration.ofSeconds(120);
     private static final Duration STEP = Duration.ofMillis(250);
 
-    @InjectWireMock
-    WireMockServer idp;
 
-    @Inject
-    RefreshSweeper sweeper;
 
-    @Inject
-    TokenCache cache;
 
-    private FakeClock clock;
-
-    @BeforeEach
-    void installClock() {
-        clock = FakeClock.ofNow();
-        QuarkusMock.installMockForType(clock, InstantSource.class);
-    }
 
     @Test
     void refresh_whenIdpAnswersAfterTheDeadline_isUnreachable_cachedTokenServed_recoversAlone() {
@@ -212,7 +191,7 @@ class IdpFaultsTest {
         stub(resource, IdpStubs.token("recovered", 3600));
         int before = IdpStubs.count(idp, IdpStubs.BOOT_503 + resource);
         Instant allowed = Broker.pastBackoff(resource, clock);
-        sweeper.tick();
+        sweep(resource);
         walk.awaitIdle();
         assertThat(IdpStubs.count(idp, IdpStubs.BOOT_503 + resource)).isEqualTo(before + 1);
         assertThat(walk.entry()).containsEntry("state", "fresh").containsEntry("last_error", null)
@@ -257,6 +236,6 @@ class IdpFaultsTest {
     }
 
     private FakeTimeWalk walker(String resource, String held, Instant heldUntil) {
-        return new FakeTimeWalk(idp, sweeper, cache, clock, resource, held, heldUntil);
+        return new FakeTimeWalk(idp, cache, clock, resource, held, heldUntil);
     }
 }

@@ -90,7 +90,7 @@ public class WireMockIdp extends WireMockResource {
     private void api(Map<String, String> config) throws IOException {
         secretIdentity(config, "main", CLIENT_ID, tokenUrl());
         resource(config, "contract", "contract.read");
-        for (String name : new String[] { "contract-min-ttl", "contract-force", "single-flight", "refresh-window",
+        for (String name : new String[] { "contract-fields", "contract-down", "contract-min-ttl", "contract-force", "single-flight", "refresh-window",
                 "refresh-stale", "refresh-outage", "throttled", "malformed-text", "malformed-no-token",
                 "malformed-no-expiry", "malformed-bad-expiry", "min-ttl-storm" }) {
             resource(config, name, IdpStubs.BOOT_503 + name);
