@@ -23,9 +23,11 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
@@ -114,7 +116,8 @@ class FlappingIdpSoakTest {
 
         List<Answer> answers = Collections.synchronizedList(new ArrayList<>(400_000));
         Map<Mode, Integer> phases = new ConcurrentHashMap<>();
-        Thread flapper = new Thread(() -> flap(new Random(seed), end - FINAL_HEALTHY.toMillis(), phases), "idp-flapper");
+        List<Phase> timeline = Collections.synchronizedList(new ArrayList<>());
+        Thread flapper = new Thread(() -> flap(new Random(seed), end - FINAL_HEALTHY.toMillis(), phases, timeline), "idp-flapper");
         flapper.start();
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(5)).build();
@@ -152,6 +155,8 @@ class FlappingIdpSoakTest {
         assertThat(idpCalls * 1000.0 / elapsed).as("IdP calls per second").isLessThan(MAX_IDP_CALLS_PER_SECOND);
         if (DURATION.compareTo(FIRST_ROUND.plus(FINAL_HEALTHY)) >= 0) { // a quicker run does not get through them all
             assertThat(phases.keySet()).as("the IdP went through every mode").containsExactlyInAnyOrder(Mode.values());
+            assertThat(modesMet(timeline)).as("modes in which the broker's requests reached the IdP")
+                    .containsExactlyInAnyOrder(Mode.values());
         }
         // Recovered: healthy for the last seconds, every resource fresh, the last answers all tokens.
         for (String resource : FaultyIdp.SOAK_RESOURCES) {
@@ -162,8 +167,28 @@ class FlappingIdpSoakTest {
                 .isNotEmpty().allMatch(a -> a.status() == 200);
     }
 
-    /** Switches the IdP's mode every few seconds until {@code until}, then leaves it healthy. */
-    private void flap(Random random, long until, Map<Mode, Integer> phases) {
+    /** One mode of the IdP, from {@code startMs} (epoch ms) until the next phase. */
+    record Phase(long startMs, Mode mode) {
+    }
+
+    /** The modes the IdP was in when it received a token request. */
+    private Set<Mode> modesMet(List<Phase> timeline) {
+        Set<Mode> met = EnumSet.noneOf(Mode.class);
+        List<Phase> phases = List.copyOf(timeline);
+        for (var event : idp.getAllServeEvents()) {
+            long at = event.getRequest().getLoggedDate().getTime();
+            phases.stream().filter(p -> p.startMs() <= at).reduce((a, b) -> b).ifPresent(p -> met.add(p.mode()));
+        }
+        return met;
+    }
+
+    /**
+     * Switches the IdP's mode every few seconds until {@code until}, then leaves it healthy. In the first round each
+     * fault starts with a forced refresh of one resource (force-interval is 2 s in this setup), so that the broker
+     * meets every fault even in the short run: its own refreshes, at half-life, fall into a 3 s fault only by chance.
+     */
+    private void flap(Random random, long until, Map<Mode, Integer> phases, List<Phase> timeline) {
+        HttpClient forcer = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         List<Mode> faults = new ArrayList<>(List.of(Mode.UNAVAILABLE_503, Mode.THROTTLED_429, Mode.SLOW, Mode.RESET));
         idp.stubFor(post(urlPathMatching("/(.*/)?token")).withId(FLAP_STUB).atPriority(1).willReturn(Mode.HEALTHY.answer()));
         int fault = 0;
@@ -182,7 +207,14 @@ class FlappingIdpSoakTest {
                     mode = faults.get(fault++ % faults.size());
                 }
                 phases.merge(mode, 1, Integer::sum);
+                timeline.add(new Phase(System.currentTimeMillis(), mode));
                 idp.editStub(post(urlPathMatching("/(.*/)?token")).withId(FLAP_STUB).atPriority(1).willReturn(mode.answer()));
+                if (firstRound && !healthy) {
+                    String resource = FaultyIdp.SOAK_RESOURCES[fault % FaultyIdp.SOAK_RESOURCES.length];
+                    forcer.sendAsync(HttpRequest.newBuilder(URI.create(root.toString().replaceAll("/$", "") + "/v1/tokens/"
+                            + resource + "?force_refresh=true")).header("Metadata", "true").timeout(Duration.ofSeconds(10))
+                            .GET().build(), HttpResponse.BodyHandlers.discarding());
+                }
                 long phase = firstRound ? (healthy ? FIRST_HEALTHY_MS : FIRST_FAULT_MS)
                         : healthy ? 2_000 + random.nextInt(4_000) : 3_000 + random.nextInt(5_000);
                 TimeUnit.MILLISECONDS.sleep(Math.min(phase, Math.max(0, until - System.currentTimeMillis())));
