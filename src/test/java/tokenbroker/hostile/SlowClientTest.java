@@ -7,7 +7,6 @@ import static tokenbroker.hostile.HostileProfile.IDLE_TIMEOUT_SECONDS;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.TestProfile;
 import io.restassured.RestAssured;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -37,8 +36,7 @@ import tokenbroker.testing.WireMockIdp;
  * default would be 30 minutes), and a TLS handshake fails at once instead of hanging.
  */
 @QuarkusTest
-@TestProfile(HostileProfile.class)
-@WithTestResource(value = WireMockIdp.class, initArgs = @ResourceArg(name = WireMockIdp.SETUP, value = WireMockIdp.API))
+@WithTestResource(value = WireMockIdp.class, initArgs = @ResourceArg(name = WireMockIdp.SETUP, value = WireMockIdp.HOSTILE))
 class SlowClientTest {
 
     /** The longest a stalled connection may live: the idle timeout, and slack for a busy machine. */
