@@ -26,8 +26,9 @@ import java.util.Map;
  * <li>{@value #FILES}: token files ({@code broker.files.*}) of a few resources, each file in its own directory under
  * the temporary one, for {@code files/TokenFilesTest}.</li>
  * </ul>
- * Every setup turns the scheduled sweeps off ({@code broker.refresh.sweep-interval=off}): tests move a
- * {@link FakeClock} and call {@code RefreshSweeper.tick()} themselves. The WireMock server goes into test fields
+ * Every setup turns the scheduled sweeps off ({@code broker.refresh.sweep-interval=off}): tests move the
+ * application's {@link AppClock} and sweep their own slots ({@link OnFakeTime#sweep}); a class that has an
+ * application to itself ({@code files/TokenFilesTest}) may call {@code RefreshSweeper.tick()}. The WireMock server goes into test fields
  * annotated {@link InjectWireMock}.
  *
  * <pre>{@code
