@@ -87,6 +87,9 @@ public class KeycloakResource implements QuarkusTestResourceLifecycleManager {
         config.put("broker.identities.kc-rotate.secret-file", rotate.toString());
         config.put("broker.identities.kc-rotate.auth-method", "client_secret_post");
         String relayedTokenUrl = tokenUrl.replace(":" + kc.get("KEYCLOAK_PORT") + "/", ":" + relay().port() + "/");
+        if (relayedTokenUrl.equals(tokenUrl)) {
+            throw new IllegalStateException("the token URL " + tokenUrl + " is not on KEYCLOAK_PORT: the relay would be bypassed");
+        }
         identity(config, "kc-outage-secret", "broker-outage", relayedTokenUrl);
         config.put("broker.identities.kc-outage-secret.secret-file", secret.toString());
         identity(config, "kc-outage-jwt", "broker-jwt-rs256", relayedTokenUrl);
