@@ -146,6 +146,17 @@ public final class TokenSlot {
         }
     }
 
+    /**
+     * Stops serving {@code stale} (when it is still the cached token) and refreshes at once, backoff permitting: for a
+     * token bound to a certificate that has since been rotated, which no upstream would accept any more.
+     */
+    public void drop(AccessToken stale) {
+        SlotState s = state.get();
+        if (s.token() == stale && state.compareAndSet(s, s.dropped())) {
+            refreshIfDue();
+        }
+    }
+
     /** A snapshot for {@code /v1/resources}, readiness and metrics. */
     public ResourceStatus status() {
         SlotState s = state.get();
