@@ -243,7 +243,8 @@ public final class TokenSlot {
         if (outcome == null) {
             return Uni.createFrom().item(token);
         }
-        return Uni.createFrom().failure(new TokenUnavailableException(resource.name(), outcome, untilRetry(after, now)));
+        return Uni.createFrom().failure(
+                new TokenUnavailableException(resource.name(), resource.identity().name(), outcome, untilRetry(after, now)));
     }
 
     private void notifyListener(AccessToken token, AcquireFailure failure, Duration took, Instant retryAt) {
@@ -273,7 +274,7 @@ public final class TokenSlot {
     }
 
     private TokenUnavailableException unavailable(SlotState s, Instant now) {
-        return new TokenUnavailableException(resource.name(), s.lastFailure(), untilRetry(s, now));
+        return new TokenUnavailableException(resource.name(), resource.identity().name(), s.lastFailure(), untilRetry(s, now));
     }
 
     private static Duration untilRetry(SlotState s, Instant now) {
