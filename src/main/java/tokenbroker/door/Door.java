@@ -13,7 +13,12 @@ public enum Door {
     /** {@code GET /msi/token} (SPEC §3.2): {@code X-IDENTITY-HEADER}, errors also in App Service's shape. */
     MSI(Endpoint.MSI),
     /** {@code GET /metadata/identity/oauth2/token} (SPEC §3.3): {@code Metadata: true}. */
-    IMDS(Endpoint.IMDS);
+    IMDS(Endpoint.IMDS),
+    /**
+     * {@code GET /v1/proofs/{resource}?htm=M&htu=URL}: a sender-constrained token with what presents it (a DPoP proof
+     * for that request); {@code Metadata: true}, errors in the OAuth shape.
+     */
+    PROOF(Endpoint.PROOF);
 
     private final Endpoint endpoint;
 
@@ -28,7 +33,12 @@ public enum Door {
 
     /** Whether the door is one of the Azure-compatible ones, whose clients retry 404 and 5xx. */
     public boolean azure() {
-        return this != NATIVE;
+        return this == MSI || this == IMDS;
+    }
+
+    /** Whether the door hands out tokens as bearer tokens: never a bound one (docs/api.md, "Bound tokens"). */
+    public boolean bearerOnly() {
+        return this != PROOF;
     }
 
     /** The door whose error shape fits an answer on {@code path}, for answers given before any door parsed it. */

@@ -20,6 +20,8 @@ import tokenbroker.cache.TokenUnavailableException;
  * <tr><td>{@link TokenUnavailableException}, permanent</td><td>502 {@code idp_error}</td><td>400 {@code idp_error}</td></tr>
  * <tr><td>{@link RefreshThrottledException}</td><td colspan="2">503 {@code temporarily_unavailable} +
  *     {@code Retry-After}</td></tr>
+ * <tr><td>{@link tokenbroker.binding.StaleBindingException} (proofs door)</td><td colspan="2">503
+ *     {@code temporarily_unavailable} + {@code Retry-After: 1}</td></tr>
  * <tr><td>{@link MinTtlUnreachableException}</td><td colspan="2">400 {@code invalid_request}</td></tr>
  * <tr><td>shutting down</td><td colspan="2">503 {@code temporarily_unavailable} + {@code Retry-After: 1}</td></tr>
  * <tr><td>anything else</td><td colspan="2">500 {@code server_error}, logged; never a stack trace</td></tr>
@@ -51,6 +53,9 @@ public final class ErrorPolicy {
         }
         if (failure instanceof RefreshThrottledException e) {
             return new ErrorAnswer(503, "temporarily_unavailable", e.getMessage(), e.retryAfter());
+        }
+        if (failure instanceof tokenbroker.binding.StaleBindingException e) {
+            return new ErrorAnswer(503, "temporarily_unavailable", e.getMessage(), java.time.Duration.ofSeconds(1));
         }
         if (failure instanceof MinTtlUnreachableException e) {
             return new ErrorAnswer(400, "invalid_request", e.getMessage(), null);
