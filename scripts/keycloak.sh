@@ -40,16 +40,24 @@
 # Files written ($DIR = the working directory):
 #   $DIR/keycloak.pid  $DIR/keycloak.port  $DIR/keycloak.log  $DIR/keycloak.env (shell-sourceable:
 #       KEYCLOAK_URL, KEYCLOAK_REALM_URL, KEYCLOAK_TOKEN_URL, KEYCLOAK_INTROSPECT_URL, key paths)
-#   $DIR/keys/client-secret        secret of clients broker-secret and broker-long (hex, no newline)
+#   $DIR/keys/client-secret        secret of clients broker-secret, broker-outage and broker-long (hex, no newline)
 #   $DIR/keys/client-jwt.key       RSA 2048 private key, PKCS#8 PEM   } certificate of client broker-jwt
 #   $DIR/keys/client-jwt.crt       self-signed certificate, PEM       }
 #   $DIR/keys/client-jwt.p12       PKCS#12 (key + cert, alias client-jwt)
 #   $DIR/keys/client-jwt.p12.pass  its password (no newline)
+#   $DIR/keys/tls-ca.key, tls-ca.crt  a test CA: it signs the HTTPS certificate and the mTLS clients' certificates
+#   $DIR/keys/tls-server.key/.crt  Keycloak's HTTPS certificate (127.0.0.1, localhost), signed by tls-ca
+#   $DIR/keys/tls-trust.p12 (+ .pass)  tls-ca as Keycloak's HTTPS trust store: client certificates it signed are
+#       accepted in the handshake (--https-client-auth=request: a client without one still connects)
+#
+# HTTPS: besides HTTP on P, Keycloak listens with TLS on KC_HTTPS_PORT (default: a free port from 18443 up), written
+# to keycloak.env as KEYCLOAK_HTTPS_URL / KEYCLOAK_HTTPS_TOKEN_URL, for tls_client_auth (RFC 8705) clients.
 #
 # Realm `broker` (see src/test/resources/keycloak/broker-realm.json), service accounts only:
-#   broker-secret    client_secret_basic or _post, secret in keys/client-secret, 60 s tokens
-#   broker-jwt       private_key_jwt with keys/client-jwt.*, RS256 or PS256 assertions, 60 s tokens
-#   broker-jwt-rs256 same certificate, RS256 assertions only (PS256 -> "Invalid signature algorithm")
+#   broker-secret    client_secret_basic or _post, secret in keys/client-secret, 40 s tokens
+#   broker-outage    the same (its grants are not counted with broker-secret's), 40 s tokens
+#   broker-jwt       private_key_jwt with keys/client-jwt.*, RS256 or PS256 assertions, 40 s tokens
+#   broker-jwt-rs256 same certificate, RS256 assertions only (PS256 -> "Invalid signature algorithm"), 40 s
 #   broker-long      same secret as broker-secret, 3600 s tokens
 #   introspector     secret `introspector-secret`; may introspect (it is in the audience of both client scopes:
 #                    Keycloak 26.7 answers active=false otherwise), and read/clear realm events
@@ -65,7 +73,7 @@
 #   - assertion jti replayed -> 400 invalid_client "Token reuse detected"; a foreign `kid` ->
 #     400 invalid_client "Unable to load public key"; x5t / x5t#S256 headers are accepted and ignored;
 #     aud may be the token URL or the realm URL (issuer); client_id in the form is accepted
-#   - expires_in is computed at response time: 59 instead of 60 when the grant crosses a second
+#   - expires_in is computed at response time: 39 instead of 40 when the grant crosses a second
 #   - no scope asked -> "scope":"" and no aud claim; each asked scope comes back in "scope"
 set -euo pipefail
 
@@ -202,7 +210,8 @@ ensure_keys() {
   mkdir -p "$KEYS"
   chmod 700 "$KEYS"
   local f missing=false
-  for f in client-secret client-jwt.key client-jwt.crt client-jwt.p12 client-jwt.p12.pass; do
+  for f in client-secret client-jwt.key client-jwt.crt client-jwt.p12 client-jwt.p12.pass tls-ca.key tls-ca.crt \
+      tls-server.key tls-server.crt tls-trust.p12 tls-trust.p12.pass; do
     [ -s "$KEYS/$f" ] || missing=true
   done
   if [ "$FRESH_KEYS" = false ] && [ "$missing" = false ]; then
@@ -213,7 +222,7 @@ ensure_keys() {
   (
     umask 077
     cd "$KEYS"
-    rm -f client-secret client-jwt.key client-jwt.crt client-jwt.p12 client-jwt.p12.pass
+    rm -f client-secret client-jwt.key client-jwt.crt client-jwt.p12 client-jwt.p12.pass tls-*
     printf '%s' "$(openssl rand -hex 24)" >client-secret
     openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out client-jwt.key 2>/dev/null
     openssl req -new -x509 -key client-jwt.key -out client-jwt.crt -days 365 -sha256 \
@@ -221,7 +230,21 @@ ensure_keys() {
     printf '%s' "$(openssl rand -hex 16)" >client-jwt.p12.pass
     openssl pkcs12 -export -inkey client-jwt.key -in client-jwt.crt -name client-jwt \
       -out client-jwt.p12 -passout file:client-jwt.p12.pass
+    openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out tls-ca.key 2>/dev/null
+    openssl req -new -x509 -key tls-ca.key -out tls-ca.crt -days 365 -sha256 -subj "/CN=token-broker test CA" \
+      -addext "basicConstraints=critical,CA:true" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+    openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out tls-server.key 2>/dev/null
+    openssl req -new -key tls-server.key -subj "/CN=127.0.0.1" -out tls-server.csr 2>/dev/null
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' >tls-server.ext
+    openssl x509 -req -in tls-server.csr -CA tls-ca.crt -CAkey tls-ca.key -CAcreateserial -days 365 -sha256 \
+      -extfile tls-server.ext -out tls-server.crt 2>/dev/null
+    rm -f tls-server.csr tls-server.ext tls-ca.srl
+    printf '%s' "$(openssl rand -hex 16)" >tls-trust.p12.pass
+    # a trust store holds certificates only: keytool marks them trusted, openssl pkcs12 -nokeys would not
+    "${JAVA_HOME:+$JAVA_HOME/bin/}keytool" -importcert -noprompt -alias tls-ca -file tls-ca.crt -storetype PKCS12 \
+      -keystore tls-trust.p12 -storepass "$(cat tls-trust.p12.pass)" >/dev/null 2>&1
   ) || die "key generation failed"
+  [ -s "$KEYS/tls-trust.p12" ] || die "keytool did not write $KEYS/tls-trust.p12"
   grep -q 'BEGIN PRIVATE KEY' "$KEYS/client-jwt.key" || die "client-jwt.key is not PKCS#8"
 }
 
@@ -256,6 +279,11 @@ KEYCLOAK_CLIENT_KEY_FILE=$KEYS/client-jwt.key
 KEYCLOAK_CLIENT_CERT_FILE=$KEYS/client-jwt.crt
 KEYCLOAK_CLIENT_P12_FILE=$KEYS/client-jwt.p12
 KEYCLOAK_CLIENT_P12_PASS_FILE=$KEYS/client-jwt.p12.pass
+KEYCLOAK_HTTPS_PORT=$HTTPS_PORT
+KEYCLOAK_HTTPS_URL=https://127.0.0.1:$HTTPS_PORT
+KEYCLOAK_HTTPS_TOKEN_URL=https://127.0.0.1:$HTTPS_PORT/realms/$REALM/protocol/openid-connect/token
+KEYCLOAK_TLS_CA_FILE=$KEYS/tls-ca.crt
+KEYCLOAK_TLS_CA_KEY_FILE=$KEYS/tls-ca.key
 EOF
 }
 
@@ -269,7 +297,7 @@ launch_and_wait() {
   (
     cd "$DIST"
     # our own KC_* knobs must not reach Keycloak, which reads every KC_* variable as an option
-    unset KC_DIR KC_PORT KC_REALM_TEMPLATE KC_START_TIMEOUT KC_STOP_TIMEOUT
+    unset KC_DIR KC_PORT KC_HTTPS_PORT KC_REALM_TEMPLATE KC_START_TIMEOUT KC_STOP_TIMEOUT
     export KC_BOOTSTRAP_ADMIN_USERNAME=admin KC_BOOTSTRAP_ADMIN_PASSWORD=admin
     # Small JVM: kc.sh's own default flags, but SerialGC, a 256 MiB heap and C1 only (measured here:
     # ~350 MiB RSS instead of ~540 MiB, ~260 grants/s instead of ~550). A JAVA_OPTS meant for other
@@ -278,7 +306,11 @@ launch_and_wait() {
 -Dsun.stdout.encoding=UTF-8 -Dsun.err.encoding=UTF-8 -Dstdout.encoding=UTF-8 -Dstderr.encoding=UTF-8 \
 -XX:+ExitOnOutOfMemoryError -Djava.security.egd=file:/dev/urandom -Djdk.tls.rejectClientInitiatedRenegotiation=true \
 -XX:+UseSerialGC ${JAVA_OPTS_KC_HEAP:--Xms32m -Xmx256m} -XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=64m}"
-    exec "${setsid[@]}" bin/kc.sh start-dev --http-host 127.0.0.1 --http-port "$PORT" --import-realm
+    exec "${setsid[@]}" bin/kc.sh start-dev --http-host 127.0.0.1 --http-port "$PORT" --import-realm \
+      --https-port "$HTTPS_PORT" --https-certificate-file "$KEYS/tls-server.crt" \
+      --https-certificate-key-file "$KEYS/tls-server.key" --https-client-auth=request \
+      --https-trust-store-file "$KEYS/tls-trust.p12" --https-trust-store-password "$(cat "$KEYS/tls-trust.p12.pass")" \
+      --https-trust-store-type PKCS12
   ) </dev/null >>"$LOG_FILE" 2>&1 &
   pid=$!
   printf '%s\n' "$pid" >"$PID_FILE"
@@ -329,6 +361,13 @@ cmd_start() {
   elif ! port_is_free "$PORT"; then
     die "port $PORT on 127.0.0.1 is already in use"
   fi
+  HTTPS_PORT="${KC_HTTPS_PORT:-}"
+  if [ -z "$HTTPS_PORT" ]; then
+    for ((HTTPS_PORT = 18443; HTTPS_PORT < 18543; HTTPS_PORT++)); do
+      [ "$HTTPS_PORT" != "$PORT" ] && port_is_free "$HTTPS_PORT" && break
+    done
+  fi
+  port_is_free "$HTTPS_PORT" || die "HTTPS port $HTTPS_PORT on 127.0.0.1 is already in use"
   ensure_dist
   ensure_keys
 

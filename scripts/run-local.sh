@@ -3,7 +3,7 @@
 #
 #   scripts/run-local.sh
 #
-# Builds the broker if needed, starts Keycloak on 127.0.0.1 (scripts/keycloak.sh: realm `broker`, 60 s
+# Builds the broker if needed, starts Keycloak on 127.0.0.1 (scripts/keycloak.sh: realm `broker`, 40 s
 # tokens), writes a broker configuration with two identities (a client secret and a signed-JWT certificate),
 # starts the broker on 127.0.0.1:7777 (management on :9000), waits until its tokens are ready, and prints the
 # commands to try. Ctrl-C stops both.

@@ -60,6 +60,11 @@ record SlotState(AccessToken token, Instant refreshAt, Uni<AccessToken> inFlight
                 servableUntilMillis);
     }
 
+    /** Without its token, due for refresh now: the token was bound to a certificate that has been replaced. */
+    SlotState dropped() {
+        return new SlotState(null, Instant.MIN, inFlight, attempt, failures, lastFailure, retryAt, lastRefresh, lastDemand, Long.MIN_VALUE);
+    }
+
     /** {@code instant} in milliseconds; an expiry beyond what a {@code long} of milliseconds holds is "never". */
     private static long epochMillis(Instant instant) {
         try {

@@ -146,6 +146,17 @@ public final class TokenSlot {
         }
     }
 
+    /**
+     * Stops serving {@code stale} (when it is still the cached token) and refreshes at once, backoff permitting: for a
+     * token bound to a certificate that has since been rotated, which no upstream would accept any more.
+     */
+    public void drop(AccessToken stale) {
+        SlotState s = state.get();
+        if (s.token() == stale && state.compareAndSet(s, s.dropped())) {
+            refreshIfDue();
+        }
+    }
+
     /** A snapshot for {@code /v1/resources}, readiness and metrics. */
     public ResourceStatus status() {
         SlotState s = state.get();
@@ -232,7 +243,8 @@ public final class TokenSlot {
         if (outcome == null) {
             return Uni.createFrom().item(token);
         }
-        return Uni.createFrom().failure(new TokenUnavailableException(resource.name(), outcome, untilRetry(after, now)));
+        return Uni.createFrom().failure(
+                new TokenUnavailableException(resource.name(), resource.identity().name(), outcome, untilRetry(after, now)));
     }
 
     private void notifyListener(AccessToken token, AcquireFailure failure, Duration took, Instant retryAt) {
@@ -262,7 +274,7 @@ public final class TokenSlot {
     }
 
     private TokenUnavailableException unavailable(SlotState s, Instant now) {
-        return new TokenUnavailableException(resource.name(), s.lastFailure(), untilRetry(s, now));
+        return new TokenUnavailableException(resource.name(), resource.identity().name(), s.lastFailure(), untilRetry(s, now));
     }
 
     private static Duration untilRetry(SlotState s, Instant now) {

@@ -15,7 +15,13 @@ public final class TokenUnavailableException extends RuntimeException {
     private final Duration retryAfter;
 
     public TokenUnavailableException(String resource, AcquireFailure failure, Duration retryAfter) {
-        super("idp: " + failure.describe() + " (resource " + resource + ")", null, false, false);
+        this(resource, null, failure, retryAfter);
+    }
+
+    /** With the identity named too: an operator with several identities sees whose credential failed. */
+    public TokenUnavailableException(String resource, String identity, AcquireFailure failure, Duration retryAfter) {
+        super("idp: " + failure.describe() + " (resource " + resource + (identity == null ? "" : ", identity " + identity) + ")",
+                null, false, false);
         this.resource = resource;
         this.failure = failure;
         this.retryAfter = retryAfter;

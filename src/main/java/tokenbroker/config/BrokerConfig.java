@@ -87,9 +87,24 @@ public interface BrokerConfig {
         @WithName("assertion-file")
         Optional<String> assertionFile();
 
-        /** {@code client_secret_basic}, {@code client_secret_post} or {@code private_key_jwt}; derived by default. */
+        /**
+         * {@code client_secret_basic}, {@code client_secret_post}, {@code private_key_jwt} or {@code tls_client_auth}
+         * (RFC 8705: {@code certificate-file} and {@code key-file} presented in the TLS handshake); derived by default.
+         */
         @WithName("auth-method")
         Optional<String> authMethod();
+
+        /** PEM CA certificates that alone are trusted for the token endpoint's TLS; the JVM's trust store by default. */
+        @WithName("ca-file")
+        Optional<String> caFile();
+
+        /** DPoP (RFC 9449): token requests carry a proof of a key the broker holds, and tokens come bound to it. */
+        @WithDefault("false")
+        boolean dpop();
+
+        /** The DPoP key (PEM PKCS#8; an EC key also needs its PUBLIC KEY block); generated at start when left out. */
+        @WithName("dpop-key-file")
+        Optional<String> dpopKeyFile();
     }
 
     /** A token the broker keeps warm. */

@@ -44,10 +44,20 @@ final class IdentityChecks {
             problems.add(key + ": missing token-url (any OAuth 2.0 server) or tenant-id (Microsoft Entra)");
         }
         Credential credential = credential(key, c, tokenUrl, entra);
+        Path caFile = c.caFile().map(s -> Path.of(s.strip())).orElse(null);
+        if (caFile != null) {
+            BindingChecks.caFile(problems, key + ".ca-file", caFile);
+        }
+        Path dpopKeyFile = c.dpopKeyFile().map(s -> Path.of(s.strip())).orElse(null);
+        if (dpopKeyFile != null && !c.dpop()) {
+            problems.add(key + ".dpop-key-file: only used with " + key + ".dpop=true");
+        } else if (dpopKeyFile != null) {
+            BindingChecks.dpopKeyFile(problems, key + ".dpop-key-file", dpopKeyFile);
+        }
         if (problems.size() > before) {
             return Optional.empty();
         }
-        return Optional.of(new IdentitySpec(name, clientId, tokenUrl, entra, credential));
+        return Optional.of(new IdentitySpec(name, clientId, tokenUrl, entra, credential, caFile, c.dpop(), dpopKeyFile));
     }
 
     /** The identity SPEC §2 makes from the variables that the Azure Workload Identity webhook sets. */
@@ -89,13 +99,19 @@ final class IdentityChecks {
             }
         }
         String method = c.authMethod().map(s -> s.strip().toLowerCase(Locale.ROOT)).orElse(null);
-        if (method != null && !List.of("client_secret_basic", "client_secret_post", "private_key_jwt").contains(method)) {
-            problems.add(key + ".auth-method: '" + method + "' is not one of client_secret_basic, client_secret_post, private_key_jwt");
+        if (method != null && !List.of("client_secret_basic", "client_secret_post", "private_key_jwt", "tls_client_auth").contains(method)) {
+            problems.add(key + ".auth-method: '" + method
+                    + "' is not one of client_secret_basic, client_secret_post, private_key_jwt, tls_client_auth");
             return null;
+        }
+        if ("tls_client_auth".equals(method) && given.contains("certificate-file")) {
+            for (String assertionOnly : assertionOnlyKeys(c)) {
+                problems.add(key + "." + assertionOnly + ": only used with private_key_jwt; tls_client_auth sends no assertion");
+            }
         }
         Credential credential = switch (given.get(0)) {
             case "secret-file", "secret" -> secret(key, c, method);
-            case "certificate-file" -> certificate(key, c, tokenUrl, entra);
+            case "certificate-file" -> "tls_client_auth".equals(method) ? tlsCertificate(key, c) : certificate(key, c, tokenUrl, entra);
             default -> assertion(key, c);
         };
         if (credential != null && method != null && !credential.authMethod().equals(method)
@@ -115,9 +131,16 @@ final class IdentityChecks {
         return keys;
     }
 
+    private static List<String> assertionOnlyKeys(IdentityConfig c) {
+        List<String> keys = new ArrayList<>();
+        c.keyId().ifPresent(v -> keys.add("key-id"));
+        c.assertionAudience().ifPresent(v -> keys.add("assertion-audience"));
+        return keys;
+    }
+
     private Credential secret(String key, IdentityConfig c, String method) {
-        if (method != null && method.equals("private_key_jwt")) {
-            problems.add(key + ".auth-method: private_key_jwt needs a certificate-file, not a client secret");
+        if (method != null && (method.equals("private_key_jwt") || method.equals("tls_client_auth"))) {
+            problems.add(key + ".auth-method: " + method + " needs a certificate-file and key-file, not a client secret");
             return null;
         }
         boolean post = "client_secret_post".equals(method);
@@ -143,6 +166,22 @@ final class IdentityChecks {
                 c.keyId().map(String::strip).orElse(null), audience, entra);
         try {
             KeyMaterialReader.read(credential);
+        } catch (KeyMaterialReader.KeyMaterialException e) {
+            String which = e.file().equals(keyFile) ? "key-file" : e.file().equals(passwordFile) ? "key-store-password-file"
+                    : "certificate-file";
+            problems.add(key + "." + which + ": " + e.getMessage());
+            return null;
+        }
+        return credential;
+    }
+
+    private Credential tlsCertificate(String key, IdentityConfig c) {
+        Path certificateFile = Path.of(c.certificateFile().get().strip());
+        Path keyFile = c.keyFile().map(s -> Path.of(s.strip())).orElse(null);
+        Path passwordFile = c.keyStorePasswordFile().map(s -> Path.of(s.strip())).orElse(null);
+        var credential = new Credential.TlsClientCertificate(certificateFile, keyFile, passwordFile);
+        try {
+            KeyMaterialReader.read(credential.asCertificateKey());
         } catch (KeyMaterialReader.KeyMaterialException e) {
             String which = e.file().equals(keyFile) ? "key-file" : e.file().equals(passwordFile) ? "key-store-password-file"
                     : "certificate-file";

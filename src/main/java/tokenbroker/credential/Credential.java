@@ -7,10 +7,11 @@ import java.nio.file.Path;
 
 /**
  * How an identity proves itself to its token endpoint: exactly one of a client secret, a certificate (signed
- * client assertion) or a federated assertion. Holds file paths, and an inline secret only in development; no
+ * client assertion, or presented in the TLS handshake) or a federated assertion. Holds file paths, and an inline secret only in development; no
  * {@code toString()} prints secret material.
  */
-public sealed interface Credential permits Credential.ClientSecret, Credential.CertificateKey, Credential.FederatedAssertion {
+public sealed interface Credential permits Credential.ClientSecret, Credential.CertificateKey, Credential.FederatedAssertion,
+        Credential.TlsClientCertificate {
 
     /** The OAuth client authentication method this credential uses on the wire. */
     String authMethod();
@@ -69,6 +70,27 @@ public sealed interface Credential permits Credential.ClientSecret, Credential.C
         @Override
         public String authMethod() {
             return "private_key_jwt";
+        }
+    }
+
+    /**
+     * A certificate and its private key presented in the TLS handshake to the token endpoint ({@code tls_client_auth},
+     * RFC 8705 §2): no secret and no assertion in the request. Files are re-read when they change.
+     *
+     * @param certificateFile PEM certificate chain, or a PKCS#12 key store holding both
+     * @param keyFile PEM PKCS#8 private key, or {@code null} when the certificate file holds it
+     * @param passwordFile password of a PKCS#12 key store, or {@code null}
+     */
+    record TlsClientCertificate(Path certificateFile, Path keyFile, Path passwordFile) implements Credential {
+
+        /** The same files seen as a {@link CertificateKey}, for {@link KeyMaterialReader}. */
+        public CertificateKey asCertificateKey() {
+            return new CertificateKey(certificateFile, keyFile, passwordFile, null, null, false);
+        }
+
+        @Override
+        public String authMethod() {
+            return "tls_client_auth";
         }
     }
 }

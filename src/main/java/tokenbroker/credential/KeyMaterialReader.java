@@ -29,7 +29,7 @@ import java.util.regex.Pattern;
  */
 public final class KeyMaterialReader {
 
-    private static final Pattern PEM_BLOCK = Pattern.compile(
+    static final Pattern PEM_BLOCK = Pattern.compile(
             "-----BEGIN ([A-Z0-9 ]+)-----([A-Za-z0-9+/=\\s]*)-----END \\1-----");
 
     private KeyMaterialReader() {
@@ -50,6 +50,11 @@ public final class KeyMaterialReader {
         }
     }
 
+    /** The PEM certificates of a CA file (trust anchors), at least one. */
+    public static List<X509Certificate> readCaFile(Path file) throws KeyMaterialException {
+        return readCertificates(file, new String(readBytes(file), StandardCharsets.US_ASCII));
+    }
+
     /** Reads the credential's files and checks that key and certificate match. */
     public static KeyMaterial read(Credential.CertificateKey credential) throws KeyMaterialException {
         Path certificateFile = credential.certificateFile();
@@ -68,7 +73,7 @@ public final class KeyMaterialReader {
         return new KeyMaterial(chain, key);
     }
 
-    private static byte[] readBytes(Path file) throws KeyMaterialException {
+    static byte[] readBytes(Path file) throws KeyMaterialException {
         try {
             return Files.readAllBytes(file);
         } catch (IOException e) {
@@ -80,7 +85,7 @@ public final class KeyMaterialReader {
         return new String(bytes, 0, Math.min(bytes.length, 4096), StandardCharsets.US_ASCII).contains("-----BEGIN ");
     }
 
-    private static List<X509Certificate> readCertificates(Path file, String pem) throws KeyMaterialException {
+    static List<X509Certificate> readCertificates(Path file, String pem) throws KeyMaterialException {
         List<X509Certificate> chain = new ArrayList<>();
         try {
             CertificateFactory factory = CertificateFactory.getInstance("X.509");
@@ -115,7 +120,7 @@ public final class KeyMaterialReader {
         throw new KeyMaterialException(file, "no '-----BEGIN PRIVATE KEY-----' block in " + file);
     }
 
-    private static byte[] decodeBase64(Path file, String body) throws KeyMaterialException {
+    static byte[] decodeBase64(Path file, String body) throws KeyMaterialException {
         try {
             return Base64.getMimeDecoder().decode(body.strip());
         } catch (IllegalArgumentException e) {
@@ -123,7 +128,7 @@ public final class KeyMaterialReader {
         }
     }
 
-    private static PrivateKey decodePkcs8(Path file, byte[] der) throws KeyMaterialException {
+    static PrivateKey decodePkcs8(Path file, byte[] der) throws KeyMaterialException {
         for (String algorithm : new String[] { "RSA", "EC" }) {
             try {
                 return KeyFactory.getInstance(algorithm).generatePrivate(new PKCS8EncodedKeySpec(der));

@@ -15,6 +15,11 @@ public enum Door {
     /** {@code GET /metadata/identity/oauth2/token} (SPEC §3.3): {@code Metadata: true}. */
     IMDS(Endpoint.IMDS),
     /**
+     * {@code GET /v1/proofs/{resource}?htm=M&htu=URL}: a sender-constrained token with what presents it (a DPoP proof
+     * for that request); {@code Metadata: true}, errors in the OAuth shape.
+     */
+    PROOF(Endpoint.PROOF),
+    /**
      * A credential-injecting proxy route (docs/proxy.md): the caller never sees the token; {@code Metadata: true}
      * only where the route asks for it; errors in the OAuth shape, marked as the broker's.
      */
@@ -34,6 +39,15 @@ public enum Door {
     /** Whether the door is one of the Azure-compatible ones, whose clients retry 404 and 5xx. */
     public boolean azure() {
         return this == MSI || this == IMDS;
+    }
+
+    /**
+     * Whether the door hands out tokens as bearer tokens: never a bound one (docs/api.md, "Bound tokens"). Proxy
+     * routes too, for now: they send {@code Authorization: Bearer}, so a route to a bound resource answers 400
+     * {@code bound_token} (docs/proxy.md).
+     */
+    public boolean bearerOnly() {
+        return this != PROOF;
     }
 
     /** The door whose error shape fits an answer on {@code path}, for answers given before any door parsed it. */

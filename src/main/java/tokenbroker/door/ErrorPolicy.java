@@ -24,6 +24,8 @@ import tokenbroker.cache.TokenUnavailableException;
  * <tr><td>{@link TokenUnavailableException}, permanent</td><td>502 {@code idp_error}</td><td>400 {@code idp_error}</td></tr>
  * <tr><td>{@link RefreshThrottledException}</td><td colspan="2">503 {@code temporarily_unavailable} +
  *     {@code Retry-After}</td></tr>
+ * <tr><td>{@link tokenbroker.binding.StaleBindingException} (proofs door)</td><td colspan="2">503
+ *     {@code temporarily_unavailable} + {@code Retry-After: 1}</td></tr>
  * <tr><td>{@link MinTtlUnreachableException}</td><td colspan="2">400 {@code invalid_request} (a proxy route asks for no
  *     {@code min_ttl}: 502 {@code idp_error} there)</td></tr>
  * <tr><td>shutting down</td><td colspan="2">503 {@code temporarily_unavailable} + {@code Retry-After: 1}</td></tr>
@@ -59,6 +61,9 @@ public final class ErrorPolicy {
         }
         if (failure instanceof RefreshThrottledException e) {
             return new ErrorAnswer(503, "temporarily_unavailable", e.getMessage(), e.retryAfter());
+        }
+        if (failure instanceof tokenbroker.binding.StaleBindingException e) {
+            return new ErrorAnswer(503, "temporarily_unavailable", e.getMessage(), java.time.Duration.ofSeconds(1));
         }
         if (failure instanceof MinTtlUnreachableException e) {
             return door == Door.PROXY ? new ErrorAnswer(502, "idp_error", e.getMessage(), null)

@@ -74,6 +74,7 @@ public class TokenDoors {
             case NATIVE -> renderer.nativeJson(token, resource, clock.millis());
             case MSI -> renderer.managedIdentityJson(token, resource, request.resource(), clock.millis());
             case IMDS -> renderer.imdsJson(token, resource, request.resource(), clock.millis());
+            case PROOF -> throw new IllegalStateException("the proofs door renders its own answers (ProofDoor)");
             case PROXY -> throw new IllegalStateException("a proxy route never hands out its token");
         };
         response.putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(Buffer.buffer(body));

@@ -10,6 +10,8 @@ import tokenbroker.cache.TokenCache;
 import tokenbroker.cache.TokenSlot;
 import tokenbroker.caller.CallerRegistry;
 import tokenbroker.config.CallerSpec;
+import tokenbroker.config.ResourceSpec;
+import tokenbroker.token.TokenBinding;
 import tokenbroker.metrics.BrokerMetrics;
 import tokenbroker.token.AccessToken;
 
@@ -20,7 +22,8 @@ import tokenbroker.token.AccessToken;
  *
  * <p>The rules, in order: (1) the door's guard header (400); (2) the caller secret, when callers are configured
  * (401); (3) the first malformed parameter (400); (4) the resource (404; 400 on the Azure doors); (5) the caller's
- * right to it (403); (6) the slot's answer. A door only parses and renders:
+ * right to it (403); (6) the token's binding against the door (400 {@code bound_token}: no bound token by a bearer door);
+ * (7) the slot's answer. A door only parses and renders:
  *
  * <pre>{@code
  * TokenOutcome outcome = tokens.decide(request);      // never throws
@@ -68,6 +71,7 @@ public class TokenService {
             if (caller != null && !caller.mayHave(name)) {
                 throw new Refusal(403, "access_denied", "caller " + caller.name() + " may not have resource " + name);
             }
+            checkBinding(request.door(), slot.resource());
             return take(request, slot, name);
         } catch (Refusal refusal) {
             metrics.error(slot == null ? null : slot.resource().name(), request.door().endpoint());
@@ -83,7 +87,7 @@ public class TokenService {
     public CallerSpec caller(Door door, boolean guarded, String secret) {
         if (!guarded) {
             throw switch (door) {
-                case NATIVE -> Refusal.badRequest("the 'Metadata: true' header is required");
+                case NATIVE, PROOF -> Refusal.badRequest("the 'Metadata: true' header is required");
                 case IMDS -> new Refusal(400, "bad_request_102", "Required metadata header not specified");
                 case MSI -> Refusal.badRequest("the X-IDENTITY-HEADER header is required");
                 case PROXY -> Refusal.badRequest("this route requires the header Metadata: true");
@@ -97,6 +101,24 @@ public class TokenService {
             throw new Refusal(401, "invalid_caller", "a valid caller secret is required in the X-IDENTITY-HEADER header");
         }
         return caller;
+    }
+
+    /**
+     * Rule (6): a bound token never leaves by a bearer door, and the proofs door serves bound tokens only. Permanent,
+     * hence 400 on every door (the Azure SDKs do not retry it).
+     */
+    private static void checkBinding(Door door, ResourceSpec resource) {
+        TokenBinding binding = resource.identity().binding();
+        if (door.bearerOnly() && binding.bound()) {
+            throw new Refusal(400, "bound_token", "resource " + resource.name() + " has " + (binding == TokenBinding.DPOP
+                    ? "DPoP-bound tokens (RFC 9449), useless without the broker's key: ask GET /v1/proofs/" + resource.name()
+                            + "?htm=<method>&htu=<url> for the token and its proof"
+                    : "certificate-bound tokens (RFC 8705), useless without the broker's TLS client certificate: call the"
+                            + " upstream through a proxy route, or ask GET /v1/proofs/" + resource.name()));
+        }
+        if (!door.bearerOnly() && !binding.bound()) {
+            throw Refusal.badRequest("resource " + resource.name() + " has bearer tokens: ask GET /v1/tokens/" + resource.name());
+        }
     }
 
     private TokenOutcome take(TokenRequest request, TokenSlot slot, String name) {

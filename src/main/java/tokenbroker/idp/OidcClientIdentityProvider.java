@@ -20,6 +20,14 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import io.quarkus.tls.TlsConfigurationRegistry;
+import java.security.GeneralSecurityException;
+import tokenbroker.binding.DpopKeys;
+import tokenbroker.binding.Thumbprints;
+import tokenbroker.credential.KeyMaterial;
+import tokenbroker.credential.KeyMaterialCache;
+import tokenbroker.token.TokenBinding;
 import tokenbroker.config.BrokerSetup;
 import tokenbroker.config.IdentitySpec;
 import tokenbroker.config.ResourceSpec;
@@ -39,10 +47,11 @@ import tokenbroker.token.AccessToken;
 @ApplicationScoped
 public class OidcClientIdentityProvider implements IdentityProvider {
 
-    private record ClientHandle(Uni<OidcClient> client, String secret) {
+    /** A client and what it was built with: a secret, and the TLS client keys of {@code tls_client_auth}. */
+    private record ClientHandle(Uni<OidcClient> client, String secret, KeyMaterial tlsKeys) {
         @Override
         public String toString() {
-            return "ClientHandle[secret=<redacted>]";
+            return "ClientHandle[secret=<redacted>, tlsKeys=" + tlsKeys + "]";
         }
     }
 
@@ -52,14 +61,21 @@ public class OidcClientIdentityProvider implements IdentityProvider {
     private final OidcClients clients;
     private final InstantSource clock;
     private final BrokerSetup setup;
+    private final TlsConfigurationRegistry tlsRegistry;
+    private final DpopKeys dpopKeys;
     private final KeyMaterialCache keyMaterials = new KeyMaterialCache();
+    /** Numbers the TLS configurations registered; the registry cannot forget one, so each rotation adds a small one. */
+    private final AtomicLong tlsGenerations = new AtomicLong();
     /** By resource name. Replaced only by the resource's single in-flight request, so never raced for one key. */
     private final Map<String, ClientHandle> handles = new ConcurrentHashMap<>();
 
-    OidcClientIdentityProvider(OidcClients clients, InstantSource clock, BrokerSetup setup) {
+    OidcClientIdentityProvider(OidcClients clients, InstantSource clock, BrokerSetup setup, TlsConfigurationRegistry tlsRegistry,
+            DpopKeys dpopKeys) {
         this.clients = clients;
         this.clock = clock;
         this.setup = setup;
+        this.tlsRegistry = tlsRegistry;
+        this.dpopKeys = dpopKeys;
     }
 
     /**
@@ -72,6 +88,9 @@ public class OidcClientIdentityProvider implements IdentityProvider {
         String endpoint = endpoint(resource.identity());
         long startedNanos = System.nanoTime(); // a duration, not a time of day: the injected clock is for instants
         return Uni.createFrom().deferred(() -> request(resource))
+                // RFC 9449 §8: a server that wants a nonce refuses once with use_dpop_nonce and the nonce (which the
+                // response filter kept); the one retry's proof carries it. Never more than one: no loop on a bad server.
+                .onFailure(OidcClientIdentityProvider::nonceChallenge).recoverWithUni(() -> request(resource))
                 .ifNoItem().after(setup.idpTimeout().plus(BACKSTOP_MARGIN))
                 .failWith(() -> {
                     discardClient(resource);
@@ -79,6 +98,10 @@ public class OidcClientIdentityProvider implements IdentityProvider {
                 })
                 .onFailure(f -> !(f instanceof IdpException)).transform(f ->
                         System.nanoTime() - startedNanos >= setup.idpTimeout().toNanos() ? noAnswer(endpoint) : classify(f, endpoint));
+    }
+
+    private static boolean nonceChallenge(Throwable failure) {
+        return failure instanceof IdpException e && e.failure() instanceof AcquireFailure.Rejected r && "use_dpop_nonce".equals(r.error());
     }
 
     private IdpException noAnswer(String endpoint) {
@@ -98,6 +121,8 @@ public class OidcClientIdentityProvider implements IdentityProvider {
         IdentitySpec identity = resource.identity();
         Map<String, String> params = new LinkedHashMap<>(resource.params());
         String secret = null;
+        KeyMaterial tlsKeys = null;
+        String boundTo = null;
         Credential credential = identity.credential();
         try {
             if (credential instanceof Credential.ClientSecret clientSecret) {
@@ -109,10 +134,15 @@ public class OidcClientIdentityProvider implements IdentityProvider {
                 params.put(OidcConstants.CLIENT_ASSERTION_TYPE, OidcConstants.JWT_BEARER_CLIENT_ASSERTION_TYPE);
                 params.put(OidcConstants.CLIENT_ASSERTION, ClientAssertionSigner.sign(identity.clientId(), certificate,
                         keyMaterials.get(certificate), clock.instant()));
+            } else if (credential instanceof Credential.TlsClientCertificate tls) {
+                // Read for every request (cheap while the files are unchanged): a rotated certificate makes a new client.
+                tlsKeys = keyMaterials.get(tls.asCertificateKey());
+                boundTo = Thumbprints.x5tS256(tlsKeys.leaf());
             } else if (credential instanceof Credential.FederatedAssertion federated) {
                 String assertion = federated.read();
                 if (assertion.isEmpty()) {
-                    return unreachable("credential: the assertion file " + federated.file() + " is empty");
+                    return unreachable("credential: the assertion file " + federated.file() + " of identity " + identity.name()
+                            + " is empty");
                 }
                 params.put(OidcConstants.CLIENT_ASSERTION_TYPE, OidcConstants.JWT_BEARER_CLIENT_ASSERTION_TYPE);
                 params.put(OidcConstants.CLIENT_ASSERTION, assertion);
@@ -124,26 +154,45 @@ public class OidcClientIdentityProvider implements IdentityProvider {
         } catch (KeyMaterialReader.KeyMaterialException e) {
             return unreachable("credential: " + e.getMessage());
         }
+        if (identity.dpop()) {
+            boundTo = dpopKeys.of(identity).thumbprint();
+        }
         Instant sent = clock.instant();
-        return client(resource, secret)
-                .flatMap(client -> client.getTokens(params))
-                .map(tokens -> TokenResponses.toAccessToken(tokens, sent));
+        TokenBinding binding = identity.binding();
+        String expectedBinding = boundTo;
+        Uni<OidcClient> client;
+        try {
+            client = client(resource, secret, tlsKeys);
+        } catch (GeneralSecurityException | KeyMaterialReader.KeyMaterialException e) {
+            return unreachable("credential: cannot build the TLS settings of identity " + identity.name() + " ("
+                    + e.getClass().getSimpleName() + ")");
+        }
+        return client
+                .flatMap(c -> c.getTokens(params))
+                .map(tokens -> TokenResponses.toAccessToken(tokens, sent, binding, expectedBinding));
     }
 
-    private Uni<OidcClient> client(ResourceSpec resource, String secret) {
+    private Uni<OidcClient> client(ResourceSpec resource, String secret, KeyMaterial tlsKeys)
+            throws GeneralSecurityException, KeyMaterialReader.KeyMaterialException {
         ClientHandle current = handles.get(resource.name());
-        if (current != null && Objects.equals(current.secret(), secret)) {
+        if (current != null && Objects.equals(current.secret(), secret) && current.tlsKeys() == tlsKeys) {
             return current.client();
         }
-        Uni<OidcClient> created = clients.newClient(config(resource, secret)).memoize().indefinitely();
-        handles.put(resource.name(), new ClientHandle(created, secret));
+        String tlsName = null;
+        IdentitySpec identity = resource.identity();
+        if (tlsKeys != null || identity.caFile() != null) {
+            tlsName = "token-broker-" + resource.name() + "-" + tlsGenerations.incrementAndGet();
+            tlsRegistry.register(tlsName, new ClientTlsConfiguration(tlsName, tlsKeys, identity.caFile()));
+        }
+        Uni<OidcClient> created = clients.newClient(config(resource, secret, tlsName)).memoize().indefinitely();
+        handles.put(resource.name(), new ClientHandle(created, secret, tlsKeys));
         if (current != null) {
             current.client().subscribe().with(OidcClientIdentityProvider::closeQuietly, f -> { });
         }
         return created.onFailure().invoke(() -> handles.remove(resource.name()));
     }
 
-    private OidcClientConfig config(ResourceSpec resource, String secret) {
+    private OidcClientConfig config(ResourceSpec resource, String secret, String tlsName) {
         IdentitySpec identity = resource.identity();
         var builder = OidcClientConfig.builder()
                 .id("token-broker-" + resource.name())
@@ -156,6 +205,9 @@ public class OidcClientIdentityProvider implements IdentityProvider {
                 .connectionRetryCount(1);
         if (!resource.scopes().isEmpty()) {
             builder.scopes(resource.scopes());
+        }
+        if (tlsName != null) {
+            builder.tlsConfigurationName(tlsName);
         }
         if (secret != null) {
             boolean post = ((Credential.ClientSecret) identity.credential()).post();

@@ -18,13 +18,19 @@ import java.time.InstantSource;
 public class TokenEndpointResponseFilter implements OidcResponseFilter {
 
     private final InstantSource clock;
+    private final DpopNonces nonces;
 
-    TokenEndpointResponseFilter(InstantSource clock) {
+    TokenEndpointResponseFilter(InstantSource clock, DpopNonces nonces) {
         this.clock = clock;
+        this.nonces = nonces;
     }
 
     @Override
     public Uni<Void> filter(OidcResponseFilterContext context) {
+        if (context.responseHeaders() != null && context.responseHeaders().get("DPoP-Nonce") != null) {
+            // RFC 9449 §8: the server's nonce for the next proof, sent with a use_dpop_nonce error or with a token.
+            nonces.put(context.requestProperties().getString(DpopTokenRequestFilter.CLIENT_ID), context.responseHeaders().get("DPoP-Nonce"));
+        }
         if (context.statusCode() == 200) {
             return Uni.createFrom().voidItem();
         }

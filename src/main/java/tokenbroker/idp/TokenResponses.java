@@ -6,6 +6,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
+import tokenbroker.binding.Thumbprints;
+import tokenbroker.token.TokenBinding;
 
 /**
  * Reads an {@link AccessToken} out of a token endpoint's 200 answer, on the broker's clock: quarkus-oidc-client's
@@ -27,20 +29,38 @@ final class TokenResponses {
      * @throws IdpException with {@link AcquireFailure.Malformed} when the answer holds no usable token
      */
     static tokenbroker.token.AccessToken toAccessToken(Tokens tokens, Instant sent) {
+        return toAccessToken(tokens, sent, TokenBinding.BEARER, null);
+    }
+
+    /**
+     * @param binding what the identity's tokens must be bound to
+     * @param boundTo the thumbprint of the broker's DPoP key or TLS certificate, for {@code cnf}; {@code null} for bearer
+     */
+    static tokenbroker.token.AccessToken toAccessToken(Tokens tokens, Instant sent, TokenBinding binding, String boundTo) {
         String value = tokens.getAccessToken();
         if (value == null || value.isBlank()) {
             throw malformed("the IdP's answer has no access_token");
         }
         String type = tokens.get("token_type");
-        if (type != null && !type.equalsIgnoreCase("bearer")) {
-            throw malformed("the IdP's token_type is '" + IdpErrorClassifier.text(type) + "', not Bearer");
+        String wanted = binding == TokenBinding.DPOP ? "DPoP" : "Bearer";
+        if ((type != null || binding == TokenBinding.DPOP) && !wanted.equalsIgnoreCase(type)) {
+            // A DPoP request answered with a Bearer token: the IdP did not bind it (RFC 9449 §5), and a caller would
+            // get a token anyone can use. Refused, with the fix in the message.
+            throw malformed("the IdP's token_type is '" + IdpErrorClassifier.text(type) + "', not " + wanted
+                    + (binding == TokenBinding.DPOP ? ": the client is not set up for DPoP-bound tokens at the IdP" : ""));
+        }
+        String claimed = binding == TokenBinding.BEARER ? null
+                : Thumbprints.cnf(value, binding == TokenBinding.DPOP ? "jkt" : "x5t#S256");
+        if (claimed != null && !claimed.equals(boundTo)) {
+            throw malformed("the IdP's token is bound to another " + (binding == TokenBinding.DPOP ? "DPoP key" : "certificate")
+                    + " than the broker's (cnf thumbprint " + claimed + ", ours " + boundTo + ")");
         }
         Instant expiresAt = expiresAt(value, tokens.get("expires_in"), sent);
         if (!expiresAt.isAfter(sent)) {
             throw malformed("the IdP's token is already expired (expires_in " + IdpErrorClassifier.text(tokens.get("expires_in")) + ")");
         }
         Duration refreshIn = seconds(tokens.get("refresh_in"));
-        return new tokenbroker.token.AccessToken(value, sent, expiresAt, refreshIn, tokens.get("scope"));
+        return new tokenbroker.token.AccessToken(value, sent, expiresAt, refreshIn, tokens.get("scope"), boundTo);
     }
 
     private static Instant expiresAt(String token, String expiresIn, Instant sent) {

@@ -41,7 +41,7 @@ public class BrokerMetrics implements RefreshListener {
 
     /** The endpoints that serve tokens, as the {@code endpoint} label names them. */
     public enum Endpoint {
-        NATIVE, MSI, IMDS, PROXY;
+        NATIVE, MSI, IMDS, PROOF, PROXY;
 
         final String label = name().toLowerCase(java.util.Locale.ROOT);
     }

@@ -6,8 +6,8 @@ import java.time.Clock;
 import java.time.InstantSource;
 
 /**
- * The one source of time for the broker. Normal-scoped so that tests can swap it with
- * {@code QuarkusMock.installMockForType(fakeClock, InstantSource.class)}.
+ * The one source of time for the broker. The {@code @QuarkusTest}s replace it with an alternative bean, one
+ * forward-only fake clock per application (src/test: {@code tokenbroker.testing.AppClock}).
  */
 public class ClockProducer {
 

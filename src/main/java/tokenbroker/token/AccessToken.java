@@ -11,14 +11,23 @@ import java.util.Objects;
  * that the lifetime the IdP granted is measured on the same clock that decides when to refresh and when to stop
  * serving. {@code refreshIn} is the IdP's optional {@code refresh_in} hint (Entra sends it for long-lived tokens).
  *
+ * <p>{@code boundTo} is, for a sender-constrained token, the thumbprint of what it is bound to: the DPoP key's RFC 7638
+ * thumbprint ({@code cnf.jkt}) or the TLS client certificate's SHA-256 thumbprint ({@code cnf.x5t#S256}); {@code null}
+ * for a bearer token. Thumbprints are public values.
+ *
  * <p>{@link #toString()} never prints the value: records print every field, and tokens must never reach a log.
  */
-public record AccessToken(String value, Instant obtainedAt, Instant expiresAt, Duration refreshIn, String scope) {
+public record AccessToken(String value, Instant obtainedAt, Instant expiresAt, Duration refreshIn, String scope, String boundTo) {
 
     public AccessToken {
         Objects.requireNonNull(value, "value");
         Objects.requireNonNull(obtainedAt, "obtainedAt");
         Objects.requireNonNull(expiresAt, "expiresAt");
+    }
+
+    /** A bearer token. */
+    public AccessToken(String value, Instant obtainedAt, Instant expiresAt, Duration refreshIn, String scope) {
+        this(value, obtainedAt, expiresAt, refreshIn, scope, null);
     }
 
     /** How long the IdP made the token valid for, from when the broker received it. */

@@ -2,11 +2,9 @@ package tokenbroker.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
-import io.quarkus.test.junit.QuarkusMock;
 import io.quarkus.test.junit.QuarkusTest;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -18,17 +16,14 @@ import java.security.cert.X509Certificate;
 import java.security.spec.MGF1ParameterSpec;
 import java.security.spec.PSSParameterSpec;
 import java.time.Duration;
-import java.time.InstantSource;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import org.eclipse.microprofile.config.ConfigProvider;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import tokenbroker.testing.OnFakeTime;
 import tokenbroker.testing.Broker;
-import tokenbroker.testing.FakeClock;
 import tokenbroker.testing.IdpStubs;
-import tokenbroker.testing.InjectWireMock;
 import tokenbroker.testing.KeyStoreKeys;
 import tokenbroker.testing.WireForm;
 import tokenbroker.testing.WireForm.Jws;
@@ -41,20 +36,11 @@ import tokenbroker.testing.WireMockIdp;
  */
 @QuarkusTest
 @WithTestResource(value = WireMockIdp.class, initArgs = @ResourceArg(name = WireMockIdp.SETUP, value = WireMockIdp.CREDENTIALS))
-class CredentialWireFormatTest {
+class CredentialWireFormatTest extends OnFakeTime {
 
     private static final String JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
-    @InjectWireMock
-    WireMockServer idp;
 
-    private FakeClock clock;
-
-    @BeforeEach
-    void installClock() {
-        clock = FakeClock.ofNow();
-        QuarkusMock.installMockForType(clock, InstantSource.class);
-    }
 
     @Test
     void clientSecretBasic_secretInAuthorizationHeaderOnly() throws IOException {

@@ -8,44 +8,31 @@ import static tokenbroker.testing.Broker.token;
 import static tokenbroker.testing.IdpStubs.count;
 import static tokenbroker.testing.IdpStubs.forScope;
 
-import com.github.tomakehurst.wiremock.WireMockServer;
-import io.quarkus.scheduler.Scheduler;
-import io.quarkus.test.common.ResourceArg;
-import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
-import io.quarkus.test.junit.QuarkusMock;
-import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
 import io.restassured.response.Response;
 import jakarta.inject.Inject;
 import java.net.URL;
 import java.time.Duration;
-import java.time.InstantSource;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import org.assertj.core.api.AbstractStringAssert;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import tokenbroker.testing.ApiBrokerTest;
+import tokenbroker.testing.OnFakeTime;
 import tokenbroker.testing.Broker;
-import tokenbroker.testing.FakeClock;
 import tokenbroker.testing.IdpStubs;
-import tokenbroker.testing.InjectWireMock;
 import tokenbroker.testing.WireMockIdp;
 
 /** The native API's HTTP contract (SPEC §3, §3.1): guards, answer shapes, query parameters, errors, headers. */
-@QuarkusTest
-@WithTestResource(value = WireMockIdp.class, initArgs = @ResourceArg(name = WireMockIdp.SETUP, value = WireMockIdp.API))
-class HttpContractTest {
+@ApiBrokerTest
+class HttpContractTest extends OnFakeTime {
 
-    /** Holds the one-hour token of the start-up prefetch; only read by these tests. */
+    /** Holds the one-hour token of the start-up prefetch (or a later one, once fake time is past it). */
     private static final String CONTRACT = "contract";
 
-    @InjectWireMock
-    WireMockServer idp;
-
-    @Inject
-    Scheduler scheduler;
 
     @TestHTTPResource(value = "/health/ready", management = true) // under the management root, /q
     URL managementReadiness;
@@ -53,20 +40,9 @@ class HttpContractTest {
     @TestHTTPResource(value = "/health/live", management = true)
     URL managementLiveness;
 
-    private FakeClock clock;
-
     @BeforeEach
-    void installClock() {
-        clock = FakeClock.ofNow();
-        QuarkusMock.installMockForType(clock, InstantSource.class);
+    void setUp() {
         Broker.pastBackoff(CONTRACT, clock); // in case the start-up request failed on a busy machine
-    }
-
-    @Test
-    void sweeps_whenSweepIntervalOff_areNotScheduled() {
-        // The tests drive refreshes through RefreshSweeper.tick(); a scheduled sweep would race them.
-        assertThat(scheduler.getScheduledJob("token-refresh")).isNull();
-        assertThat(scheduler.getScheduledJob("caller-secrets")).isNull();
     }
 
     @Test
@@ -87,19 +63,24 @@ class HttpContractTest {
 
     @Test
     void token_json_hasExactlyTheSpecFields() {
-        Response answer = token(CONTRACT);
+        // A resource of this test's own, given its token now: its lifetime left is known to the second.
+        String resource = "contract-fields";
+        Broker.awaitIdle(resource);
+        idp.stubFor(forScope(IdpStubs.BOOT_503 + resource).willReturn(IdpStubs.token("fields", 3600)));
+        Broker.pastBackoff(resource, clock); // the start-up request failed (boot 503)
+        Response answer = token(resource);
         answer.then().statusCode(200).contentType("application/json").header("Cache-Control", "no-store");
         Map<String, Object> body = answer.jsonPath().getMap("");
         assertThat(body).containsOnlyKeys("access_token", "token_type", "expires_in", "expires_on", "resource", "scope");
-        assertThat(body.get("access_token")).asString().startsWith("boot-");
-        assertThat(body).containsEntry("token_type", "Bearer").containsEntry("resource", CONTRACT)
-                .containsEntry("scope", "contract.read");
+        assertThat(body.get("access_token")).asString().startsWith("fields-");
+        assertThat(body).containsEntry("token_type", "Bearer").containsEntry("resource", resource)
+                .containsEntry("scope", IdpStubs.BOOT_503 + resource);
         assertThat(body.get("expires_in")).isInstanceOf(Integer.class);
         assertThat(body.get("expires_on")).isInstanceOfAny(Integer.class, Long.class);
         long expiresIn = ((Number) body.get("expires_in")).longValue();
         long expiresOn = ((Number) body.get("expires_on")).longValue();
-        // More than the one hour the IdP grants when another test's sweep refreshed it at a later fake instant.
-        assertThat(expiresIn).isGreaterThan(10);
+        // Obtained at this very fake instant: all of the IdP's hour is left, and expires_on is now plus that.
+        assertThat(expiresIn).isEqualTo(3600);
         assertThat(expiresOn - clock.instant().getEpochSecond()).isBetween(expiresIn, expiresIn + 1);
     }
 
@@ -198,9 +179,13 @@ class HttpContractTest {
         given().header("Metadata", "true").get(managementLiveness.toString().replace("/q/health/live", "/v1/tokens/" + CONTRACT))
                 .then().statusCode(404);
         given().get(managementLiveness).then().statusCode(200).body("status", equalTo("UP"));
-        // The malformed-* resources of this setup never get a token, so readiness is DOWN; it names each resource.
+        // This test's contract-down never gets a token (its IdP answers 503), so readiness is DOWN; it names each
+        // resource with its state.
+        Broker.accessToken(CONTRACT);
+        Broker.awaitIdle("contract-down");
         given().get(managementReadiness).then().statusCode(503).body("status", equalTo("DOWN"))
-                .body("checks.find { it.name == 'tokens' }.data.contract", equalTo("fresh"));
+                .body("checks.find { it.name == 'tokens' }.data.contract", equalTo("fresh"))
+                .body("checks.find { it.name == 'tokens' }.data.'contract-down'", equalTo("failing"));
     }
 
     @Test

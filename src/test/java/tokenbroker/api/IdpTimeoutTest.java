@@ -4,25 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static tokenbroker.testing.IdpStubs.count;
 import static tokenbroker.testing.IdpStubs.forScope;
 
-import com.github.tomakehurst.wiremock.WireMockServer;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
-import io.quarkus.test.junit.QuarkusMock;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
-import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.InstantSource;
 import java.util.Map;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import tokenbroker.cache.RefreshSweeper;
+import tokenbroker.testing.OnFakeTime;
 import tokenbroker.testing.Broker;
 import tokenbroker.testing.Eventually;
-import tokenbroker.testing.FakeClock;
 import tokenbroker.testing.IdpStubs;
-import tokenbroker.testing.InjectWireMock;
 import tokenbroker.testing.WireMockIdp;
 
 /**
@@ -31,24 +24,13 @@ import tokenbroker.testing.WireMockIdp;
  */
 @QuarkusTest
 @WithTestResource(value = WireMockIdp.class, initArgs = @ResourceArg(name = WireMockIdp.SETUP, value = WireMockIdp.FAILING_IDP))
-class IdpTimeoutTest {
+class IdpTimeoutTest extends OnFakeTime {
 
     private static final String RESOURCE = "hanging";
     private static final String SCOPE = "hanging.read";
 
-    @InjectWireMock
-    WireMockServer idp;
 
-    @Inject
-    RefreshSweeper sweeper;
 
-    private FakeClock clock;
-
-    @BeforeEach
-    void installClock() {
-        clock = FakeClock.ofNow();
-        QuarkusMock.installMockForType(clock, InstantSource.class);
-    }
 
     @Test
     void refresh_whenIdpNeverAnswers_failsAtTheDeadline_whileTheCachedTokenIsServedAtOnce() {
@@ -62,7 +44,7 @@ class IdpTimeoutTest {
         clock.set(Instant.ofEpochSecond(((Number) before.get("expires_on")).longValue()).minusSeconds(60));
 
         long started = System.nanoTime();
-        sweeper.tick();
+        sweep(RESOURCE);
         assertThat(Broker.state(RESOURCE)).isEqualTo("refreshing");
         assertServedAtOnce(cached);
         // Served while the request was still running: the caller did not wait for the IdP, nor for the deadline.

@@ -5,42 +5,24 @@ import static tokenbroker.api.HttpContractTest.assertError;
 import static tokenbroker.testing.IdpStubs.count;
 import static tokenbroker.testing.IdpStubs.forScope;
 
-import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
 import com.github.tomakehurst.wiremock.client.WireMock;
-import io.quarkus.test.common.ResourceArg;
-import io.quarkus.test.common.WithTestResource;
-import io.quarkus.test.junit.QuarkusMock;
-import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
-import java.time.InstantSource;
 import java.util.Map;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import tokenbroker.testing.ApiBrokerTest;
+import tokenbroker.testing.OnFakeTime;
 import tokenbroker.testing.Broker;
-import tokenbroker.testing.FakeClock;
 import tokenbroker.testing.IdpStubs;
-import tokenbroker.testing.InjectWireMock;
-import tokenbroker.testing.WireMockIdp;
 
 /**
  * A 200 answer that holds no usable token is a failure, never served: {@code Malformed}, which is not retryable,
  * so the caller gets 502 {@code idp_error} (SPEC §3.1, STYLE §7) and the resource shows {@code failing}.
  */
-@QuarkusTest
-@WithTestResource(value = WireMockIdp.class, initArgs = @ResourceArg(name = WireMockIdp.SETUP, value = WireMockIdp.API))
-class MalformedResponseTest {
+@ApiBrokerTest
+class MalformedResponseTest extends OnFakeTime {
 
-    @InjectWireMock
-    WireMockServer idp;
 
-    private FakeClock clock;
-
-    @BeforeEach
-    void installClock() {
-        clock = FakeClock.ofNow();
-        QuarkusMock.installMockForType(clock, InstantSource.class);
-    }
 
     @Test
     void token_when200IsNotJson_is502() {

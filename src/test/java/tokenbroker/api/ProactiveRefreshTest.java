@@ -4,51 +4,29 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static tokenbroker.testing.IdpStubs.count;
 import static tokenbroker.testing.IdpStubs.forScope;
 
-import com.github.tomakehurst.wiremock.WireMockServer;
-import io.quarkus.test.common.ResourceArg;
-import io.quarkus.test.common.WithTestResource;
-import io.quarkus.test.junit.QuarkusMock;
-import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
-import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.InstantSource;
 import java.util.Map;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import tokenbroker.cache.RefreshSweeper;
+import tokenbroker.testing.ApiBrokerTest;
+import tokenbroker.testing.OnFakeTime;
 import tokenbroker.testing.Broker;
 import tokenbroker.testing.Eventually;
-import tokenbroker.testing.FakeClock;
 import tokenbroker.testing.IdpStubs;
-import tokenbroker.testing.InjectWireMock;
-import tokenbroker.testing.WireMockIdp;
 
 /**
  * SPEC §4 proactive refresh, on the fake clock: the sweeper refreshes at half the lifetime ±10%, callers keep
  * getting the old token while the refresh runs or fails, and never a token with less than 10 s left.
  */
-@QuarkusTest
-@WithTestResource(value = WireMockIdp.class, initArgs = @ResourceArg(name = WireMockIdp.SETUP, value = WireMockIdp.API))
-class ProactiveRefreshTest {
+@ApiBrokerTest
+class ProactiveRefreshTest extends OnFakeTime {
 
     /** The lifetime of every token in these tests. */
     private static final Duration LIFETIME = Duration.ofSeconds(1000);
 
-    @InjectWireMock
-    WireMockServer idp;
 
-    @Inject
-    RefreshSweeper sweeper;
 
-    private FakeClock clock;
-
-    @BeforeEach
-    void installClock() {
-        clock = FakeClock.ofNow();
-        QuarkusMock.installMockForType(clock, InstantSource.class);
-    }
 
     @Test
     void tick_beforeRefreshWindow_noIdpCall_afterIt_oneCall() {
@@ -58,17 +36,17 @@ class ProactiveRefreshTest {
         String first = Broker.accessToken(resource);
 
         clock.set(obtained.plus(LIFETIME.multipliedBy(45).dividedBy(100)).minusMillis(1));
-        sweeper.tick();
-        sweeper.tick();
+        sweep(resource);
+        sweep(resource);
         // A tick marks a started refresh at once ("refreshing"); a finished one would have changed the token.
         assertThat(Broker.state(resource)).isEqualTo("fresh");
         assertThat(Broker.accessToken(resource)).isEqualTo(first);
         assertThat(count(idp, scope)).isEqualTo(1);
 
         clock.set(obtained.plus(LIFETIME.multipliedBy(55).dividedBy(100)));
-        sweeper.tick();
+        sweep(resource);
         String second = awaitNewToken(resource, first);
-        sweeper.tick(); // the new token is not due: no second refresh
+        sweep(resource); // the new token is not due: no second refresh
         assertThat(Broker.state(resource)).isEqualTo("fresh");
         assertThat(Broker.accessToken(resource)).isEqualTo(second);
         assertThat(count(idp, scope)).isEqualTo(2);
@@ -85,7 +63,7 @@ class ProactiveRefreshTest {
         idp.stubFor(forScope(scope).willReturn(IdpStubs.token("late", LIFETIME.toSeconds()).withFixedDelay(4000)));
 
         clock.set(obtained.plus(LIFETIME.multipliedBy(6).dividedBy(10)));
-        sweeper.tick();
+        sweep(resource);
         assertThat(Broker.state(resource)).isEqualTo("refreshing");
         long started = System.nanoTime();
         Response during = Broker.token(resource);
@@ -113,13 +91,16 @@ class ProactiveRefreshTest {
         idp.stubFor(forScope(scope).willReturn(IdpStubs.oauthError(503, "temporarily_unavailable", "the IdP is down")));
 
         clock.set(obtained.plus(LIFETIME.multipliedBy(6).dividedBy(10)));
+        // The hot path reads a millisecond clock and errs early by up to a millisecond (docs/design.md):
+        Instant lastServed = expires.minusSeconds(10).minusMillis(1); // 10 s and 1 ms left
         int ticks = 0;
-        while (clock.instant().isBefore(expires.minusSeconds(10))) {
-            sweeper.tick();
+        while (clock.instant().isBefore(lastServed)) {
+            sweep(resource);
             ticks++;
             Broker.awaitIdle(resource); // let a failure land before moving on
             assertThat(Broker.accessToken(resource)).as("at %s", clock.instant()).isEqualTo(old);
-            clock.advance(Duration.ofSeconds(7));
+            Instant next = clock.instant().plusSeconds(7);
+            clock.set(next.isBefore(lastServed) ? next : lastServed);
         }
         int failed = count(idp, scope) - 1;
         // Retried again and again, but backing off (1 s to 60 s with full jitter): not on every 7 s tick.
@@ -128,8 +109,7 @@ class ProactiveRefreshTest {
         assertThat(failing).containsEntry("state", "failing");
         assertThat((String) failing.get("last_error")).contains("503");
 
-        // The hot path reads a millisecond clock and errs early by up to a millisecond (docs/design.md):
-        clock.set(expires.minusSeconds(10).minusMillis(1)); // 10 s and 1 ms left: still served
+        assertThat(clock.instant()).isEqualTo(lastServed); // still served
         assertThat(Broker.accessToken(resource)).isEqualTo(old);
         clock.set(expires.minusSeconds(10)); // exactly 10 s left: no longer
         Response refused = Broker.token(resource);
@@ -140,8 +120,7 @@ class ProactiveRefreshTest {
 
     /**
      * Gives an empty resource its first token: the start-up request failed, so the first caller makes the IdP
-     * request, at a known instant of the fake clock. Another test's sweep may have retried it since, and made it
-     * wait longer.
+     * request, at a known instant of the fake clock (after the start-up request's backoff).
      *
      * @return when the token was obtained; it expires {@link #LIFETIME} later
      */

@@ -6,30 +6,23 @@ import static tokenbroker.api.HttpContractTest.assertError;
 import static tokenbroker.testing.IdpStubs.count;
 import static tokenbroker.testing.IdpStubs.forScope;
 
-import com.github.tomakehurst.wiremock.WireMockServer;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
-import io.quarkus.test.junit.QuarkusMock;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
-import jakarta.inject.Inject;
 import java.io.IOException;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Instant;
-import java.time.InstantSource;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import tokenbroker.cache.RefreshSweeper;
+import tokenbroker.testing.OnFakeTime;
 import tokenbroker.testing.Broker;
-import tokenbroker.testing.FakeClock;
 import tokenbroker.testing.IdpStubs;
-import tokenbroker.testing.InjectWireMock;
 import tokenbroker.testing.WireMockIdp;
 
 /**
@@ -39,27 +32,16 @@ import tokenbroker.testing.WireMockIdp;
  */
 @QuarkusTest
 @WithTestResource(value = WireMockIdp.class, initArgs = @ResourceArg(name = WireMockIdp.SETUP, value = WireMockIdp.FAILING_IDP))
-class RejectedCredentialTest {
+class RejectedCredentialTest extends OnFakeTime {
 
     private static final String RESOURCE = "revoked";
     private static final String SCOPE = IdpStubs.BOOT_503 + RESOURCE;
 
-    @InjectWireMock
-    WireMockServer idp;
 
-    @Inject
-    RefreshSweeper sweeper;
 
     @TestHTTPResource(value = "/health/ready", management = true)
     URL readiness;
 
-    private FakeClock clock;
-
-    @BeforeEach
-    void installClock() {
-        clock = FakeClock.ofNow();
-        QuarkusMock.installMockForType(clock, InstantSource.class);
-    }
 
     @Test
     void token_whenIdpAnswersInvalidClient_is502_failing_notReady_withoutTheSecret() throws IOException {
@@ -101,11 +83,11 @@ class RejectedCredentialTest {
         }
 
         clock.set(refusedAt.plusSeconds(59));
-        sweeper.tick();
+        sweep(RESOURCE);
         assertError(Broker.token(RESOURCE), 502, "idp_error");
         assertThat(count(idp, SCOPE)).isEqualTo(1);
         clock.set(refusedAt.plusSeconds(60));
-        sweeper.tick();
+        sweep(RESOURCE);
         Broker.awaitIdle(RESOURCE);
         assertThat(count(idp, SCOPE)).isEqualTo(2);
     }

@@ -2,54 +2,36 @@ package tokenbroker.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
-import io.quarkus.test.junit.QuarkusMock;
 import io.quarkus.test.junit.QuarkusTest;
-import jakarta.inject.Inject;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.InstantSource;
 import java.util.Base64;
 import java.util.List;
 import java.util.UUID;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import tokenbroker.cache.RefreshSweeper;
+import tokenbroker.testing.OnFakeTime;
 import tokenbroker.testing.Broker;
-import tokenbroker.testing.FakeClock;
 import tokenbroker.testing.IdpStubs;
-import tokenbroker.testing.InjectWireMock;
 import tokenbroker.testing.WireMockIdp;
 
 /** SPEC §4: a rewritten secret file is used by the next token request, without a restart. */
 @QuarkusTest
 @WithTestResource(value = WireMockIdp.class, initArgs = @ResourceArg(name = WireMockIdp.SETUP, value = WireMockIdp.CREDENTIALS))
-class SecretRotationTest {
+class SecretRotationTest extends OnFakeTime {
 
     private static final String RESOURCE = "rotating";
     private static final String SCOPE = "wire.rotating";
     private static final String CLIENT_ID = "client-rotating";
 
-    @InjectWireMock
-    WireMockServer idp;
 
-    @Inject
-    RefreshSweeper sweeper;
 
-    private FakeClock clock;
-
-    @BeforeEach
-    void installClock() {
-        clock = FakeClock.ofNow();
-        QuarkusMock.installMockForType(clock, InstantSource.class);
-    }
 
     @Test
     void token_afterSecretFileRewritten_nextRequestCarriesTheNewSecret() throws IOException {
@@ -75,7 +57,7 @@ class SecretRotationTest {
         Files.writeString(file, again);
         long expiresOn = ((Number) Broker.resource(RESOURCE).get("expires_on")).longValue();
         clock.set(Instant.ofEpochSecond(expiresOn + 1));
-        sweeper.tick();
+        sweep(RESOURCE);
         Broker.awaitIdle(RESOURCE);
         assertThat(IdpStubs.received(idp, SCOPE)).hasSize(before + 2);
         assertThat(last().getHeader("Authorization")).isEqualTo(basic(again));

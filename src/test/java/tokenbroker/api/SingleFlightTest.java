@@ -4,13 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static tokenbroker.testing.IdpStubs.forScope;
 import static tokenbroker.testing.IdpStubs.requestsFor;
 
-import com.github.tomakehurst.wiremock.WireMockServer;
-import io.quarkus.test.common.ResourceArg;
-import io.quarkus.test.common.WithTestResource;
-import io.quarkus.test.junit.QuarkusMock;
-import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
-import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -19,33 +13,21 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import tokenbroker.testing.ApiBrokerTest;
+import tokenbroker.testing.OnFakeTime;
 import tokenbroker.testing.Broker;
-import tokenbroker.testing.FakeClock;
 import tokenbroker.testing.IdpStubs;
-import tokenbroker.testing.InjectWireMock;
-import tokenbroker.testing.WireMockIdp;
 
 /** SPEC §4 "single flight": however many callers wait for a first token, one IdP request serves them all. */
-@QuarkusTest
-@WithTestResource(value = WireMockIdp.class, initArgs = @ResourceArg(name = WireMockIdp.SETUP, value = WireMockIdp.API))
-class SingleFlightTest {
+@ApiBrokerTest
+class SingleFlightTest extends OnFakeTime {
 
     private static final String RESOURCE = "single-flight";
     private static final String SCOPE = IdpStubs.BOOT_503 + RESOURCE;
     private static final int CALLERS = 200;
 
-    @InjectWireMock
-    WireMockServer idp;
 
-    private FakeClock clock;
-
-    @BeforeEach
-    void installClock() {
-        clock = FakeClock.ofNow();
-        QuarkusMock.installMockForType(clock, InstantSource.class);
-    }
 
     @Test
     void token_200ConcurrentFirstRequests_makeOneIdpRequest() throws Exception {

@@ -5,46 +5,24 @@ import static tokenbroker.api.HttpContractTest.assertError;
 import static tokenbroker.testing.IdpStubs.count;
 import static tokenbroker.testing.IdpStubs.forScope;
 
-import com.github.tomakehurst.wiremock.WireMockServer;
-import io.quarkus.test.common.ResourceArg;
-import io.quarkus.test.common.WithTestResource;
-import io.quarkus.test.junit.QuarkusMock;
-import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
-import jakarta.inject.Inject;
 import java.time.Instant;
-import java.time.InstantSource;
 import java.util.Map;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import tokenbroker.cache.RefreshSweeper;
+import tokenbroker.testing.ApiBrokerTest;
+import tokenbroker.testing.OnFakeTime;
 import tokenbroker.testing.Broker;
-import tokenbroker.testing.FakeClock;
 import tokenbroker.testing.IdpStubs;
-import tokenbroker.testing.InjectWireMock;
-import tokenbroker.testing.WireMockIdp;
 
 /** SPEC §4: the IdP's {@code Retry-After} is honoured; no request reaches a throttling IdP before it allows. */
-@QuarkusTest
-@WithTestResource(value = WireMockIdp.class, initArgs = @ResourceArg(name = WireMockIdp.SETUP, value = WireMockIdp.API))
-class ThrottlingTest {
+@ApiBrokerTest
+class ThrottlingTest extends OnFakeTime {
 
     private static final String RESOURCE = "throttled";
     private static final String SCOPE = IdpStubs.BOOT_503 + RESOURCE;
 
-    @InjectWireMock
-    WireMockServer idp;
 
-    @Inject
-    RefreshSweeper sweeper;
 
-    private FakeClock clock;
-
-    @BeforeEach
-    void installClock() {
-        clock = FakeClock.ofNow();
-        QuarkusMock.installMockForType(clock, InstantSource.class);
-    }
 
     @Test
     void tick_after429WithRetryAfter30_noIdpRequestFor30Seconds() {
@@ -61,7 +39,7 @@ class ThrottlingTest {
                 .withHeader("Retry-After", "30")));
         Instant throttled = obtained.plusSeconds(22);
         clock.set(throttled);
-        sweeper.tick();
+        sweep(RESOURCE);
         Broker.awaitIdle(RESOURCE);
         assertThat(count(idp, SCOPE)).isEqualTo(2);
         Map<String, Object> entry = Broker.resource(RESOURCE);
@@ -71,7 +49,7 @@ class ThrottlingTest {
         idp.stubFor(forScope(SCOPE).willReturn(IdpStubs.token("after-throttle", 3600)));
         for (int second = 1; second < 30; second += 4) {
             clock.set(throttled.plusSeconds(second));
-            sweeper.tick();
+            sweep(RESOURCE);
             Response answer = Broker.token(RESOURCE);
             if (!clock.instant().isAfter(unservable)) {
                 answer.then().statusCode(200);
@@ -82,12 +60,12 @@ class ThrottlingTest {
             }
         }
         clock.set(throttled.plusSeconds(30).minusMillis(1));
-        sweeper.tick();
+        sweep(RESOURCE);
         assertThat(Broker.state(RESOURCE)).isEqualTo("failing");
         assertThat(count(idp, SCOPE)).as("requests while throttled").isEqualTo(2);
 
         clock.set(throttled.plusSeconds(30));
-        sweeper.tick();
+        sweep(RESOURCE);
         Broker.awaitIdle(RESOURCE);
         assertThat(count(idp, SCOPE)).isEqualTo(3);
         assertThat(Broker.accessToken(RESOURCE)).startsWith("after-throttle-");

@@ -9,7 +9,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.restassured.path.json.JsonPath;
 import jakarta.inject.Inject;
 import java.net.URL;
 import java.util.List;
@@ -18,6 +17,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import tokenbroker.azure.support.ContosoTenant;
 import tokenbroker.azure.support.SdkProcess;
+import tokenbroker.azure.support.SdkRuns;
 import tokenbroker.azure.support.WireRecorder;
 
 /**
@@ -29,8 +29,6 @@ import tokenbroker.azure.support.WireRecorder;
 @QuarkusTest
 @WithTestResource(ContosoTenant.class)
 class AzureSdkAppServiceTests {
-
-    static final String UNKNOWN = "https://unknown.contoso.example/.default";
 
     @TestHTTPResource("/")
     URL broker;
@@ -45,23 +43,13 @@ class AzureSdkAppServiceTests {
 
     @Test
     void managedIdentityCredential_getsTheBrokersTokensAndExpiry_forTwoResources() throws Exception {
-        SdkProcess.Result sdk = SdkProcess.run(appService(CALLER_SECRET), VAULT, VAULT, SQL, UNKNOWN);
+        SdkProcess.Result sdk = SdkProcess.run(appService(CALLER_SECRET), VAULT, VAULT, SQL, SdkRuns.UNKNOWN);
 
-        assertSameToken(sdk.call(0), "vault");
-        assertThat(sdk.call(1).get("token").asText()).as("second call, from the SDK's cache").isEqualTo(sdk.call(0).get("token").asText());
-        assertSameToken(sdk.call(2), "sql");
-        JsonNode unknown = sdk.call(3);
-        assertThat(unknown.get("ok").asBoolean()).isFalse();
-        assertThat(unknown.get("message").asText())
-                .contains("no configured resource matches resource=https://unknown.contoso.example");
-        assertThat(unknown.get("millis").asLong()).as("gives up at once on a 400").isLessThan(3000);
-
-        // Exactly what the SDK sent: one GET per resource (none for the cached vault token, no retry of the 400).
+        SdkRuns.tokensCachedAndUnknownRefused(sdk, EntraSecretTests::broker);
+        // Exactly what the SDK sent.
         List<WireRecorder.Request> requests = wire.requests();
-        assertThat(requests).extracting(WireRecorder.Request::uri).containsExactly(
-                "/msi/token?api-version=2019-08-01&resource=https%3A%2F%2Fvault.azure.net",
-                "/msi/token?api-version=2019-08-01&resource=https%3A%2F%2Fdatabase.windows.net%2F",
-                "/msi/token?api-version=2019-08-01&resource=https%3A%2F%2Funknown.contoso.example");
+        assertThat(requests).extracting(WireRecorder.Request::uri)
+                .containsExactlyElementsOf(SdkRuns.requestUris("/msi/token", "2019-08-01"));
         assertThat(requests).allSatisfy(r -> {
             assertThat(r.method()).isEqualTo("GET");
             assertThat(r.identityHeader()).isEqualTo(CALLER_SECRET);
@@ -73,7 +61,7 @@ class AzureSdkAppServiceTests {
     void defaultAzureCredential_findsTheBrokerThroughItsManagedIdentityStep() throws Exception {
         SdkProcess.Result sdk = SdkProcess.run(appService(CALLER_SECRET), "--default", VAULT);
 
-        assertSameToken(sdk.call(0), "vault");
+        SdkRuns.sameToken(sdk.call(0), EntraSecretTests::broker, "vault");
         assertThat(wire.requests()).hasSize(1);
     }
 
@@ -90,13 +78,5 @@ class AzureSdkAppServiceTests {
 
     private Map<String, String> appService(String identityHeader) {
         return Map.of("IDENTITY_ENDPOINT", "http://127.0.0.1:" + broker.getPort() + "/msi/token", "IDENTITY_HEADER", identityHeader);
-    }
-
-    /** The SDK's token is the broker's, with the broker's {@code expires_on}. */
-    static void assertSameToken(JsonNode call, String resource) {
-        assertThat(call.get("ok").asBoolean()).as(call.toString()).isTrue();
-        JsonPath brokers = EntraSecretTests.broker().get("/v1/tokens/" + resource).then().statusCode(200).extract().jsonPath();
-        assertThat(call.get("token").asText()).isEqualTo(brokers.getString("access_token"));
-        assertThat(call.get("expires_on").asLong()).isEqualTo(brokers.getLong("expires_on"));
     }
 }

@@ -5,11 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static tokenbroker.azure.support.WorkloadIdentityTenant.SQL;
 import static tokenbroker.azure.support.WorkloadIdentityTenant.VAULT;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.restassured.path.json.JsonPath;
+import io.restassured.specification.RequestSpecification;
 import jakarta.inject.Inject;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -21,6 +20,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import tokenbroker.azure.support.InjectFakeEntra;
 import tokenbroker.azure.support.SdkProcess;
+import tokenbroker.azure.support.SdkRuns;
 import tokenbroker.azure.support.WireRecorder;
 import tokenbroker.azure.support.WorkloadIdentityTenant;
 
@@ -32,8 +32,6 @@ import tokenbroker.azure.support.WorkloadIdentityTenant;
 @QuarkusTest
 @WithTestResource(WorkloadIdentityTenant.class)
 class AzureSdkImdsTests {
-
-    static final String UNKNOWN = "https://unknown.contoso.example/.default";
 
     @TestHTTPResource("/")
     URL broker;
@@ -51,23 +49,13 @@ class AzureSdkImdsTests {
 
     @Test
     void managedIdentityCredential_getsTheBrokersTokensAndExpiry_forTwoResources() throws Exception {
-        SdkProcess.Result sdk = SdkProcess.run(imds("http://127.0.0.1:" + broker.getPort()), VAULT, VAULT, SQL, UNKNOWN);
+        SdkProcess.Result sdk = SdkProcess.run(imds("http://127.0.0.1:" + broker.getPort()), VAULT, VAULT, SQL, SdkRuns.UNKNOWN);
 
-        assertSameToken(sdk.call(0), "vault");
-        assertThat(sdk.call(1).get("token").asText()).as("second call, from the SDK's cache").isEqualTo(sdk.call(0).get("token").asText());
-        assertSameToken(sdk.call(2), "sql");
-        JsonNode unknown = sdk.call(3);
-        assertThat(unknown.get("ok").asBoolean()).isFalse();
-        assertThat(unknown.get("message").asText())
-                .contains("no configured resource matches resource=https://unknown.contoso.example");
-        assertThat(unknown.get("millis").asLong()).as("gives up at once on a 400").isLessThan(3000);
-
+        SdkRuns.tokensCachedAndUnknownRefused(sdk, AzureSdkImdsTests::broker);
         // msal4j puts a '/' between the host and "/metadata/...": the broker folds the double slash (HttpGuards).
         List<WireRecorder.Request> requests = wire.requests();
-        assertThat(requests).extracting(WireRecorder.Request::uri).containsExactly(
-                "//metadata/identity/oauth2/token?api-version=2018-02-01&resource=https%3A%2F%2Fvault.azure.net",
-                "//metadata/identity/oauth2/token?api-version=2018-02-01&resource=https%3A%2F%2Fdatabase.windows.net%2F",
-                "//metadata/identity/oauth2/token?api-version=2018-02-01&resource=https%3A%2F%2Funknown.contoso.example");
+        assertThat(requests).extracting(WireRecorder.Request::uri)
+                .containsExactlyElementsOf(SdkRuns.requestUris("//metadata/identity/oauth2/token", "2018-02-01"));
         assertThat(requests).allSatisfy(r -> assertThat(r.metadata()).isEqualTo("true"));
     }
 
@@ -75,7 +63,7 @@ class AzureSdkImdsTests {
     void defaultAzureCredential_withATrailingSlashInTheHost_getsTheBrokersToken() throws Exception {
         SdkProcess.Result sdk = SdkProcess.run(imds("http://127.0.0.1:" + broker.getPort() + "/"), "--default", SQL);
 
-        assertSameToken(sdk.call(0), "sql");
+        SdkRuns.sameToken(sdk.call(0), AzureSdkImdsTests::broker, "sql");
         assertThat(wire.requests()).extracting(WireRecorder.Request::uri).containsExactly(
                 "///metadata/identity/oauth2/token?api-version=2018-02-01&resource=https%3A%2F%2Fdatabase.windows.net%2F");
     }
@@ -108,10 +96,7 @@ class AzureSdkImdsTests {
         return Map.of("AZURE_POD_IDENTITY_AUTHORITY_HOST", host);
     }
 
-    private static void assertSameToken(JsonNode call, String resource) {
-        assertThat(call.get("ok").asBoolean()).as(call.toString()).isTrue();
-        JsonPath brokers = given().header("Metadata", "true").get("/v1/tokens/" + resource).then().statusCode(200).extract().jsonPath();
-        assertThat(call.get("token").asText()).isEqualTo(brokers.getString("access_token"));
-        assertThat(call.get("expires_on").asLong()).isEqualTo(brokers.getLong("expires_on"));
+    private static RequestSpecification broker() {
+        return given().header("Metadata", "true");
     }
 }

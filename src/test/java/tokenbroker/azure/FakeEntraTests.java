@@ -21,6 +21,8 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -54,8 +56,12 @@ class FakeEntraTests {
     @BeforeAll
     void start() throws Exception {
         dir = Files.createTempDirectory("fake-entra-tests");
+        // Two keytool runs at once: each is a JVM of its own, seconds on a busy machine.
+        FutureTask<TestCertificates> otherKeys = new FutureTask<>(
+                () -> TestCertificates.generate(dir, "other"));
+        new Thread(otherKeys, "keytool-other").start();
         registered = TestCertificates.generate(dir, "registered");
-        other = TestCertificates.generate(dir, "other");
+        other = otherKeys.get(90, TimeUnit.SECONDS);
         entra = FakeEntra.start()
                 .addTenant(TENANT, "https://vault.azure.net", "https://database.windows.net/")
                 .registerSecret(TENANT, SECRET_APP, SECRET)

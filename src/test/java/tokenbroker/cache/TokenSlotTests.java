@@ -126,13 +126,20 @@ class TokenSlotTests {
     void token_whenRefreshKeepsFailing_servesOldTokenUntilMinServeTtl_thenFails() {
         AccessToken old = prime("a");
         clock.advance(Duration.ofSeconds(30));
-        for (int i = 0; i < 50 && clock.instant().isBefore(old.expiresAt().minus(MIN_SERVE)); i++) {
+        List<Duration> attempts = new ArrayList<>();
+        // Up to the last step before the cut-off (the clock only moves forward).
+        for (int i = 0; i < 50 && clock.instant().isBefore(old.expiresAt().minus(MIN_SERVE).minusMillis(500)); i++) {
             if (slot.refreshIfDue()) {
+                attempts.add(Duration.between(old.obtainedAt(), clock.instant()));
                 idp.fail(new AcquireFailure.Unreachable("down"));
             }
             assertThat(slot.servable()).isEqualTo(old);
             clock.advance(Duration.ofMillis(500));
         }
+        // Refreshed at half-life, then retried after each backoff (random 0.5: 1, 1.5, 2.5, 4.5, 8.5 s) while the
+        // old token was still served: the broker kept trying, at the pace the backoff allows, and no faster.
+        assertThat(attempts).containsExactly(Duration.ofMillis(30_000), Duration.ofMillis(31_000), Duration.ofMillis(32_500),
+                Duration.ofMillis(35_000), Duration.ofMillis(39_500), Duration.ofMillis(48_000));
         // The hot path reads a millisecond clock and errs early: served until a millisecond before min-serve-ttl.
         clock.set(old.expiresAt().minus(MIN_SERVE).minusMillis(1));
         assertThat(slot.servable()).isEqualTo(old);

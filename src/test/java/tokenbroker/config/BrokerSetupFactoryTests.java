@@ -195,7 +195,7 @@ class BrokerSetupFactoryTests {
         resource("api", "api.read");
 
         assertThat(problems()).containsExactly("broker.identities.idp.auth-method: 'client_secret_jwt' is not one of"
-                + " client_secret_basic, client_secret_post, private_key_jwt");
+                + " client_secret_basic, client_secret_post, private_key_jwt, tls_client_auth");
     }
 
     @Test
@@ -210,7 +210,7 @@ class BrokerSetupFactoryTests {
         assertThat(problems()).containsExactly(
                 "broker.identities.cert.auth-method: client_secret_basic does not fit a certificate-file, which uses private_key_jwt",
                 "broker.identities.federated.auth-method: client_secret_post does not fit a assertion-file, which uses private_key_jwt",
-                "broker.identities.secret.auth-method: private_key_jwt needs a certificate-file, not a client secret");
+                "broker.identities.secret.auth-method: private_key_jwt needs a certificate-file and key-file, not a client secret");
     }
 
     @Test

@@ -8,7 +8,6 @@ import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.TestProfile;
 import io.restassured.path.json.JsonPath;
 import io.restassured.response.Response;
 import java.net.URL;
@@ -16,7 +15,6 @@ import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import tokenbroker.hostile.HostileProfile;
 import tokenbroker.testing.Broker;
 import tokenbroker.testing.Eventually;
 import tokenbroker.testing.WireMockIdp;
@@ -27,8 +25,7 @@ import tokenbroker.testing.WireMockIdp;
  * {@code Cache-Control: no-store} with JSON errors on the management interface. Shares the hostile tests' broker.
  */
 @QuarkusTest
-@TestProfile(HostileProfile.class)
-@WithTestResource(value = WireMockIdp.class, initArgs = @ResourceArg(name = WireMockIdp.SETUP, value = WireMockIdp.API))
+@WithTestResource(value = WireMockIdp.class, initArgs = @ResourceArg(name = WireMockIdp.SETUP, value = WireMockIdp.HOSTILE))
 class FrontDoorTest {
 
     @TestHTTPResource(value = "/health/ready", management = true)

@@ -9,7 +9,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import tokenbroker.cache.RefreshSweeper;
 import tokenbroker.cache.TokenCache;
 import tokenbroker.testing.Broker;
 import tokenbroker.testing.Eventually;
@@ -17,9 +16,14 @@ import tokenbroker.testing.FakeClock;
 import tokenbroker.testing.IdpStubs;
 
 /**
- * Walks one resource through fake time in small steps, as the scheduled sweep and a steady caller would: at each
- * step it moves the clock, runs {@code RefreshSweeper.tick()}, waits for any IdP request to finish, asks for a
- * token, and records which steps reached the IdP. Every answer is checked on the spot (SPEC §4):
+ * Walks one resource through fake time, as the scheduled sweep and a steady caller would: at each visited instant
+ * it moves the clock, runs the sweep for this resource's slot, waits for any IdP request to finish, asks for a token, and
+ * records which instants reached the IdP. The walk is event-driven: it visits every {@code step} only until the
+ * first refresh (its instant is jittered, so unknown), and after that only where something may change, each
+ * instant and the millisecond before it: the end of the slot's backoff, the instant the held token stops being
+ * servable, and the end of the walk, with at most {@link #MAX_GAP} between visits. A refresh that came due
+ * earlier than it should shows at the first tick after (a due slot stays due until a request starts). Every
+ * answer is checked on the spot (SPEC §4):
  * <ul>
  * <li>a token answer has at least {@code min-serve-ttl} (10 s) left, and is the token the broker holds;</li>
  * <li>while the held token has 10 s or more left, the caller gets it, whatever the IdP does;</li>
@@ -30,13 +34,20 @@ import tokenbroker.testing.IdpStubs;
 final class FakeTimeWalk {
 
     static final Duration MIN_SERVE_TTL = Duration.ofSeconds(10);
+    /** The longest the walk goes between two visits once it follows events, so that callers are still sampled. */
+    static final Duration MAX_GAP = Duration.ofSeconds(5);
+    private static final Duration JUST_BEFORE = Duration.ofMillis(1);
+    /**
+     * Before the cut-off the walk looks 2 ms early: the hot path reads a millisecond clock and may stop serving a
+     * millisecond early (docs/design.md), which {@link #check} allows.
+     */
+    private static final Duration BEFORE_CUT_OFF = Duration.ofMillis(2);
 
     /** One step that reached the IdP: when (fake time), and how many HTTP requests the IdP received. */
     record Attempt(Instant at, int wireRequests) {
     }
 
     private final WireMockServer idp;
-    private final RefreshSweeper sweeper;
     private final TokenCache cache;
     private final FakeClock clock;
     private final String resource;
@@ -48,10 +59,9 @@ final class FakeTimeWalk {
     private String held;
     private Instant heldUntil;
 
-    FakeTimeWalk(WireMockServer idp, RefreshSweeper sweeper, TokenCache cache, FakeClock clock, String resource,
+    FakeTimeWalk(WireMockServer idp, TokenCache cache, FakeClock clock, String resource,
             String held, Instant heldUntil) {
         this.idp = idp;
-        this.sweeper = sweeper;
         this.cache = cache;
         this.clock = clock;
         this.resource = resource;
@@ -66,20 +76,39 @@ final class FakeTimeWalk {
      * @param errorStatus what a caller gets once the held token is no longer servable: 503 or 502
      */
     FakeTimeWalk walk(Instant from, Instant to, Duration step, int errorStatus) {
-        for (Instant t = from; t.isBefore(to); t = t.plus(step)) {
-            clock.set(t);
-            int before = IdpStubs.count(idp, scope);
-            sweeper.tick();
-            awaitIdle();
-            Response answer = Broker.token(resource);
-            awaitIdle();
-            int after = IdpStubs.count(idp, scope);
-            if (after > before) {
-                attempts.add(new Attempt(t, after - before));
-            }
-            check(t, answer, errorStatus);
+        for (Instant t = from; t.isBefore(to); t = next(t, to, step)) {
+            visit(t, errorStatus);
         }
         return this;
+    }
+
+    private void visit(Instant t, int errorStatus) {
+        clock.set(t);
+        int before = IdpStubs.count(idp, scope);
+        cache.slot(resource).refreshIfDue(); // the sweep's share for this slot: other tests' slots stay put
+        awaitIdle();
+        Response answer = Broker.token(resource);
+        awaitIdle();
+        int after = IdpStubs.count(idp, scope);
+        if (after > before) {
+            attempts.add(new Attempt(t, after - before));
+        }
+        check(t, answer, errorStatus);
+    }
+
+    /** The next instant to visit after {@code t}: see the class comment. */
+    private Instant next(Instant t, Instant to, Duration step) {
+        if (attempts.isEmpty()) {
+            return t.plus(step);
+        }
+        List<Instant> candidates = new ArrayList<>(List.of(t.plus(MAX_GAP), to.minus(JUST_BEFORE), to));
+        Instant retryAt = cache.slot(resource).status().retryAt();
+        if (retryAt != null) {
+            candidates.addAll(List.of(retryAt.minus(JUST_BEFORE), retryAt));
+        }
+        Instant cutOff = heldUntil.minus(MIN_SERVE_TTL);
+        candidates.addAll(List.of(cutOff.minus(BEFORE_CUT_OFF), cutOff));
+        return candidates.stream().filter(t::isBefore).min(Instant::compareTo).orElseThrow();
     }
 
     private void check(Instant t, Response answer, int errorStatus) {

@@ -25,7 +25,8 @@ import tokenbroker.testing.WireMockResource;
  * ({@link #FAULT_RESOURCES}) and the metrics test's resources ({@code m-*}); a 2 s IdP deadline; the scheduled
  * sweep off (tests tick).</li>
  * <li>{@value #SOAK}: resources {@code soak-a} and {@code soak-b}, 20 s tokens, the real clock, and the sweep on
- * every 200 ms with {@code min-serve-ttl=5s}, {@code backoff-max=3s} and a 2 s deadline.</li>
+ * every 200 ms with {@code min-serve-ttl=5s}, {@code backoff-max=3s}, {@code force-interval=2s} and a 2 s
+ * deadline.</li>
  * </ul>
  */
 public class FaultyIdp extends WireMockResource {
@@ -70,6 +71,8 @@ public class FaultyIdp extends WireMockResource {
                 config.put("broker.refresh.sweep-interval", "200ms");
                 config.put("broker.refresh.min-serve-ttl", "5s");
                 config.put("broker.refresh.backoff-max", "3s");
+                // The soak forces a refresh at the start of each fault of its first round, 5 s apart.
+                config.put("broker.refresh.force-interval", "2s");
                 for (String name : SOAK_RESOURCES) {
                     resource(config, name, "soak." + name, "main");
                 }

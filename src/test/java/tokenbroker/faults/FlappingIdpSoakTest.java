@@ -23,9 +23,11 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
@@ -51,19 +53,25 @@ import tokenbroker.testing.InjectWireMock;
  * <li>the IdP saw fewer than {@value #MAX_IDP_CALLS_PER_SECOND} requests a second on average;</li>
  * <li>once the IdP is healthy for good, every resource is {@code fresh} again and callers get tokens.</li>
  * </ul>
- * 50 s by default (every fault mode at least once); the long soak is {@code -Dsoak.seconds=600} (TESTING.md),
- * {@code -Dsoak.seed=N} replays a flapping sequence.
+ * 30 s by default: a first round that goes through every fault mode once (3 s each, 2 s healthy between), the
+ * final healthy seconds, and a little of the random rounds; the long soak, whose random rounds also put faults back
+ * to back until tokens run out, is {@code -Dsoak.seconds=600} (TESTING.md); {@code -Dsoak.seed=N} replays a
+ * flapping sequence.
  */
 @QuarkusTest
 @WithTestResource(value = FaultyIdp.class, initArgs = @ResourceArg(name = FaultyIdp.SETUP, value = FaultyIdp.SOAK))
 class FlappingIdpSoakTest {
 
-    static final Duration DURATION = Duration.ofSeconds(Long.getLong("soak.seconds", 50));
+    static final Duration DURATION = Duration.ofSeconds(Long.getLong("soak.seconds", 30));
     static final int CALLERS = 16;
     static final long MIN_SERVE_TTL_MS = 5_000;
     static final double MAX_IDP_CALLS_PER_SECOND = 3.0;
     /** The IdP stays healthy for this long at the end, for the recovery check. */
     private static final Duration FINAL_HEALTHY = Duration.ofSeconds(8);
+    /** The first round: each fault for 3 s (longer than the 2 s deadline, for SLOW), healthy for 2 s after each. */
+    private static final long FIRST_FAULT_MS = 3_000;
+    private static final long FIRST_HEALTHY_MS = 2_000;
+    private static final Duration FIRST_ROUND = Duration.ofMillis((FIRST_FAULT_MS + FIRST_HEALTHY_MS) * (Mode.values().length - 1));
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final UUID FLAP_STUB = UUID.randomUUID();
 
@@ -108,7 +116,8 @@ class FlappingIdpSoakTest {
 
         List<Answer> answers = Collections.synchronizedList(new ArrayList<>(400_000));
         Map<Mode, Integer> phases = new ConcurrentHashMap<>();
-        Thread flapper = new Thread(() -> flap(new Random(seed), end - FINAL_HEALTHY.toMillis(), phases), "idp-flapper");
+        List<Phase> timeline = Collections.synchronizedList(new ArrayList<>());
+        Thread flapper = new Thread(() -> flap(new Random(seed), end - FINAL_HEALTHY.toMillis(), phases, timeline), "idp-flapper");
         flapper.start();
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(5)).build();
@@ -144,8 +153,10 @@ class FlappingIdpSoakTest {
         String latency = SoakChecks.cachedAnswersAreQuick(sorted, 1_500);
         System.out.println("FlappingIdpSoakTest: latency of answers from the cache: " + latency);
         assertThat(idpCalls * 1000.0 / elapsed).as("IdP calls per second").isLessThan(MAX_IDP_CALLS_PER_SECOND);
-        if (DURATION.compareTo(Duration.ofSeconds(50)) >= 0) { // a quicker run may not get through all of them
+        if (DURATION.compareTo(FIRST_ROUND.plus(FINAL_HEALTHY)) >= 0) { // a quicker run does not get through them all
             assertThat(phases.keySet()).as("the IdP went through every mode").containsExactlyInAnyOrder(Mode.values());
+            assertThat(modesMet(timeline)).as("modes in which the broker's requests reached the IdP")
+                    .containsExactlyInAnyOrder(Mode.values());
         }
         // Recovered: healthy for the last seconds, every resource fresh, the last answers all tokens.
         for (String resource : FaultyIdp.SOAK_RESOURCES) {
@@ -156,16 +167,38 @@ class FlappingIdpSoakTest {
                 .isNotEmpty().allMatch(a -> a.status() == 200);
     }
 
-    /** Switches the IdP's mode every few seconds until {@code until}, then leaves it healthy. */
-    private void flap(Random random, long until, Map<Mode, Integer> phases) {
+    /** One mode of the IdP, from {@code startMs} (epoch ms) until the next phase. */
+    record Phase(long startMs, Mode mode) {
+    }
+
+    /** The modes the IdP was in when it received a token request. */
+    private Set<Mode> modesMet(List<Phase> timeline) {
+        Set<Mode> met = EnumSet.noneOf(Mode.class);
+        List<Phase> phases = List.copyOf(timeline);
+        for (var event : idp.getAllServeEvents()) {
+            long at = event.getRequest().getLoggedDate().getTime();
+            phases.stream().filter(p -> p.startMs() <= at).reduce((a, b) -> b).ifPresent(p -> met.add(p.mode()));
+        }
+        return met;
+    }
+
+    /**
+     * Switches the IdP's mode every few seconds until {@code until}, then leaves it healthy. In the first round each
+     * fault starts with a forced refresh of one resource (force-interval is 2 s in this setup), so that the broker
+     * meets every fault even in the short run: its own refreshes, at half-life, fall into a 3 s fault only by chance.
+     */
+    private void flap(Random random, long until, Map<Mode, Integer> phases, List<Phase> timeline) {
+        HttpClient forcer = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         List<Mode> faults = new ArrayList<>(List.of(Mode.UNAVAILABLE_503, Mode.THROTTLED_429, Mode.SLOW, Mode.RESET));
         idp.stubFor(post(urlPathMatching("/(.*/)?token")).withId(FLAP_STUB).atPriority(1).willReturn(Mode.HEALTHY.answer()));
         int fault = 0;
         boolean healthy = true;
         try {
             while (System.currentTimeMillis() < until) {
-                // Healthy and faulty in turn; now and then two faults back to back, long enough for tokens to run out.
-                healthy = !healthy && random.nextInt(4) != 0;
+                // The first round: faulty and healthy in turn, each fault once. Then healthy and faulty in turn at
+                // random lengths; now and then two faults back to back, long enough for tokens to run out.
+                boolean firstRound = fault < faults.size() || (fault == faults.size() && !healthy);
+                healthy = !healthy && (firstRound || random.nextInt(4) != 0);
                 Mode mode = Mode.HEALTHY;
                 if (!healthy) {
                     if (fault % faults.size() == 0) {
@@ -174,11 +207,16 @@ class FlappingIdpSoakTest {
                     mode = faults.get(fault++ % faults.size());
                 }
                 phases.merge(mode, 1, Integer::sum);
+                timeline.add(new Phase(System.currentTimeMillis(), mode));
                 idp.editStub(post(urlPathMatching("/(.*/)?token")).withId(FLAP_STUB).atPriority(1).willReturn(mode.answer()));
-                // The first round through the faults is shorter, so that even the default 50 s run meets each mode.
-                boolean firstRound = fault <= faults.size();
-                long phase = healthy ? 2_000 + random.nextInt(firstRound ? 2_000 : 4_000)
-                        : 3_000 + random.nextInt(firstRound ? 2_000 : 5_000);
+                if (firstRound && !healthy) {
+                    String resource = FaultyIdp.SOAK_RESOURCES[fault % FaultyIdp.SOAK_RESOURCES.length];
+                    forcer.sendAsync(HttpRequest.newBuilder(URI.create(root.toString().replaceAll("/$", "") + "/v1/tokens/"
+                            + resource + "?force_refresh=true")).header("Metadata", "true").timeout(Duration.ofSeconds(10))
+                            .GET().build(), HttpResponse.BodyHandlers.discarding());
+                }
+                long phase = firstRound ? (healthy ? FIRST_HEALTHY_MS : FIRST_FAULT_MS)
+                        : healthy ? 2_000 + random.nextInt(4_000) : 3_000 + random.nextInt(5_000);
                 TimeUnit.MILLISECONDS.sleep(Math.min(phase, Math.max(0, until - System.currentTimeMillis())));
             }
         } catch (InterruptedException e) {

@@ -4,11 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 import static tokenbroker.testing.IdpStubs.forScope;
 
-import com.github.tomakehurst.wiremock.WireMockServer;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
-import io.quarkus.test.junit.QuarkusMock;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
 import io.restassured.path.json.JsonPath;
@@ -20,7 +18,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.InstantSource;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
@@ -34,9 +31,8 @@ import tokenbroker.config.FileSpec;
 import tokenbroker.metrics.Scrape;
 import tokenbroker.testing.Broker;
 import tokenbroker.testing.Eventually;
-import tokenbroker.testing.FakeClock;
+import tokenbroker.testing.OnFakeTime;
 import tokenbroker.testing.IdpStubs;
-import tokenbroker.testing.InjectWireMock;
 import tokenbroker.testing.WireMockIdp;
 
 /**
@@ -46,15 +42,12 @@ import tokenbroker.testing.WireMockIdp;
  */
 @QuarkusTest
 @WithTestResource(value = WireMockIdp.class, initArgs = @ResourceArg(name = WireMockIdp.SETUP, value = WireMockIdp.FILES))
-class TokenFilesTest {
+class TokenFilesTest extends OnFakeTime {
 
     private static final Duration LIFETIME = Duration.ofSeconds(1000);
     private static final Duration MIN_SERVE_TTL = Duration.ofSeconds(10);
     /** min-serve-ttl plus two sweep intervals of 1 s: the file goes first. */
     private static final Duration KEEP = Duration.ofSeconds(12);
-
-    @InjectWireMock
-    WireMockServer idp;
 
     @Inject
     RefreshSweeper sweeper;
@@ -71,13 +64,10 @@ class TokenFilesTest {
     @TestHTTPResource(value = "/health/ready", management = true)
     URL readiness;
 
-    private FakeClock clock;
-
     @BeforeEach
-    void installClock() {
+    void toAWholeSecond() {
         // Whole seconds: tokens obtained now expire on a whole second, which expires_on then states exactly.
-        clock = new FakeClock(Instant.now().truncatedTo(ChronoUnit.SECONDS));
-        QuarkusMock.installMockForType(clock, InstantSource.class);
+        clock.set(clock.instant().truncatedTo(ChronoUnit.SECONDS).plusSeconds(1));
     }
 
     @Test

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.TestProfile;
 import io.restassured.RestAssured;
 import java.time.Duration;
 import java.util.List;
@@ -23,8 +22,7 @@ import tokenbroker.testing.WireMockIdp;
  * second answer on the same connection; where a row says so, the connection is closed.
  */
 @QuarkusTest
-@TestProfile(HostileProfile.class)
-@WithTestResource(value = WireMockIdp.class, initArgs = @ResourceArg(name = WireMockIdp.SETUP, value = WireMockIdp.API))
+@WithTestResource(value = WireMockIdp.class, initArgs = @ResourceArg(name = WireMockIdp.SETUP, value = WireMockIdp.HOSTILE))
 class HostileHttpTest {
 
     /** How long a row that must close its connection waits for the server to do so. */

@@ -7,7 +7,6 @@ import static tokenbroker.hostile.HostileProfile.RESOURCE;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.Method;
 import io.restassured.response.Response;
 import io.restassured.specification.RequestSpecification;
@@ -30,8 +29,7 @@ import tokenbroker.testing.WireMockIdp;
  * when it is a plain name.
  */
 @QuarkusTest
-@TestProfile(HostileProfile.class)
-@WithTestResource(value = WireMockIdp.class, initArgs = @ResourceArg(name = WireMockIdp.SETUP, value = WireMockIdp.API))
+@WithTestResource(value = WireMockIdp.class, initArgs = @ResourceArg(name = WireMockIdp.SETUP, value = WireMockIdp.HOSTILE))
 class HostileParametersTest {
 
     /** Names and values no configured resource has: traversal, encodings, control characters, markup, lookups. */

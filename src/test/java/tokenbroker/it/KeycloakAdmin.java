@@ -34,12 +34,25 @@ final class KeycloakAdmin {
     private final String tokenUrl;
 
     KeycloakAdmin(Map<String, String> env) {
-        this.url = env.get("KEYCLOAK_URL");
-        this.tokenUrl = env.get("KEYCLOAK_TOKEN_URL");
+        this(env.get("KEYCLOAK_URL"), env.get("KEYCLOAK_TOKEN_URL"));
+    }
+
+    private KeycloakAdmin(String url, String tokenUrl) {
+        this.url = url;
+        this.tokenUrl = tokenUrl;
     }
 
     static KeycloakAdmin current() {
         return new KeycloakAdmin(KeycloakScript.env());
+    }
+
+    /**
+     * The same Keycloak asked through 127.0.0.1:{@code port} (the outage relay): Keycloak names its tokens' issuer
+     * after the address it was asked at, and calls a token of another issuer inactive.
+     */
+    KeycloakAdmin through(int port) {
+        String here = ":" + KeycloakScript.env().get("KEYCLOAK_PORT");
+        return new KeycloakAdmin(url.replace(here, ":" + port), tokenUrl.replace(here + "/", ":" + port + "/"));
     }
 
     /** Keycloak's introspection answer for {@code token}, as the introspector client sees it. */

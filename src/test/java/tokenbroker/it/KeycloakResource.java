@@ -21,18 +21,21 @@ import java.util.UUID;
  *
  * <p>Identities and resources, by the realm's clients:
  * <ul>
- * <li>{@code secret}: broker-secret (client_secret_basic, 60 s tokens), api://demo/.default</li>
+ * <li>{@code secret}: broker-secret (client_secret_basic, 40 s tokens), api://demo/.default</li>
  * <li>{@code jwt}: broker-jwt (private_key_jwt, PEM certificate and key), api://demo/.default</li>
  * <li>{@code jwt-p12}: broker-jwt-rs256 (private_key_jwt from a PKCS#12 file and its password file),
  * https://vault.azure.net/.default</li>
  * <li>{@code rotate}: broker-long (client_secret_post, 3600 s tokens): its secret is rotated by a test, and no
  * refresh of its own falls between the rotation and the new file</li>
+ * <li>{@code outage-secret} (broker-outage, a secret) and {@code outage-jwt} (broker-jwt-rs256, the PKCS#12 file):
+ * through {@link BlackHoleRelay}, which the outage test freezes while every other resource goes on; both
+ * https://vault.azure.net/.default</li>
  * <li>{@code wrong}: broker-secret with a wrong secret; optional unless the init arg {@value #WRONG_REQUIRED} is
  * {@code true}, because readiness covers every required resource</li>
  * </ul>
  * Secret files are copies in a directory of their own, so that tests can rewrite them without touching the secret
  * that keycloak.sh renders into the realm; the token of {@code secret} is written there too, as a file
- * ({@code broker.files.secret-token}) for {@link TokenFileIT}. The management interface gets a free port (the default 9000 may be
+ * ({@code broker.files.secret-token}) for {@link BrokerTokenFileIT}. The management interface gets a free port (the default 9000 may be
  * taken on a shared machine); the token port is {@code quarkus.http.test-port=0} (pom.xml), read back by the test
  * framework from the broker's log.
  */
@@ -43,7 +46,18 @@ public class KeycloakResource implements QuarkusTestResourceLifecycleManager {
     /** Also set as a system property of the test JVM while the broker runs: where probes are. */
     static final String MANAGEMENT_PORT = "quarkus.management.port";
 
+    /** One relay for the whole failsafe run, like Keycloak: every launch points its outage resources at it. */
+    private static BlackHoleRelay relay;
+
     private boolean wrongRequired;
+
+    /** The relay in front of Keycloak that the outage resources use. */
+    static synchronized BlackHoleRelay relay() {
+        if (relay == null) {
+            relay = BlackHoleRelay.to(Integer.parseInt(KeycloakScript.env().get("KEYCLOAK_PORT")));
+        }
+        return relay;
+    }
 
     @Override
     public void init(Map<String, String> initArgs) {
@@ -72,6 +86,15 @@ public class KeycloakResource implements QuarkusTestResourceLifecycleManager {
         identity(config, "kc-rotate", "broker-long", tokenUrl);
         config.put("broker.identities.kc-rotate.secret-file", rotate.toString());
         config.put("broker.identities.kc-rotate.auth-method", "client_secret_post");
+        String relayedTokenUrl = tokenUrl.replace(":" + kc.get("KEYCLOAK_PORT") + "/", ":" + relay().port() + "/");
+        if (relayedTokenUrl.equals(tokenUrl)) {
+            throw new IllegalStateException("the token URL " + tokenUrl + " is not on KEYCLOAK_PORT: the relay would be bypassed");
+        }
+        identity(config, "kc-outage-secret", "broker-outage", relayedTokenUrl);
+        config.put("broker.identities.kc-outage-secret.secret-file", secret.toString());
+        identity(config, "kc-outage-jwt", "broker-jwt-rs256", relayedTokenUrl);
+        config.put("broker.identities.kc-outage-jwt.certificate-file", kc.get("KEYCLOAK_CLIENT_P12_FILE"));
+        config.put("broker.identities.kc-outage-jwt.key-store-password-file", kc.get("KEYCLOAK_CLIENT_P12_PASS_FILE"));
         identity(config, "kc-wrong", "broker-secret", tokenUrl);
         config.put("broker.identities.kc-wrong.secret-file", wrong.toString());
 
@@ -79,6 +102,8 @@ public class KeycloakResource implements QuarkusTestResourceLifecycleManager {
         resource(config, "jwt", "kc-jwt", "api://demo/.default");
         resource(config, "jwt-p12", "kc-p12", "https://vault.azure.net/.default");
         resource(config, "rotate", "kc-rotate", "api://demo/.default");
+        resource(config, "outage-secret", "kc-outage-secret", "https://vault.azure.net/.default");
+        resource(config, "outage-jwt", "kc-outage-jwt", "https://vault.azure.net/.default");
         resource(config, "wrong", "kc-wrong", "api://demo/.default");
         config.put("broker.resources.wrong.required", Boolean.toString(wrongRequired));
         config.put("broker.files.secret-token.resource", "secret");

@@ -75,16 +75,6 @@ final class KeycloakScript {
         run(START_TIMEOUT, "start", "--port", Integer.toString(port));
     }
 
-    /** SIGSTOP: Keycloak's port still accepts connections, and nothing answers them (a black hole). */
-    static void freeze() {
-        run(Duration.ofSeconds(30), "freeze");
-    }
-
-    /** SIGCONT: Keycloak answers again, starting with what waited in its listen backlog. */
-    static void thaw() {
-        run(Duration.ofSeconds(30), "thaw");
-    }
-
     static boolean running() {
         return run(Duration.ofSeconds(30), List.of("status"), true) == 0;
     }

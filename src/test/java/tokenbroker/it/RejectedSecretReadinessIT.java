@@ -27,7 +27,7 @@ class RejectedSecretReadinessIT {
     @Test
     void readiness_whenARequiredResourceIsRejected_isDownWithKeycloaksError() throws InterruptedException {
         // The other resources get their tokens: the only reason left for DOWN is the rejected secret.
-        for (String resource : List.of("secret", "jwt", "jwt-p12", "rotate")) {
+        for (String resource : List.of("secret", "jwt", "jwt-p12", "rotate", "outage-secret", "outage-jwt")) {
             LaunchedBroker.await(resource + " has a token", Duration.ofSeconds(60),
                     () -> LaunchedBroker.token(resource).statusCode() == 200);
         }

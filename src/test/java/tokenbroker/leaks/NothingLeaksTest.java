@@ -3,10 +3,8 @@ package tokenbroker.leaks;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.github.tomakehurst.wiremock.WireMockServer;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
-import io.quarkus.test.junit.QuarkusMock;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.response.Response;
@@ -17,7 +15,6 @@ import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -28,12 +25,10 @@ import java.util.stream.Stream;
 import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.Test;
 import tokenbroker.cache.RefreshSweeper;
-import tokenbroker.cache.TokenCache;
 import tokenbroker.cache.TokenSlot;
 import tokenbroker.testing.Broker;
 import tokenbroker.testing.Eventually;
-import tokenbroker.testing.FakeClock;
-import tokenbroker.testing.InjectWireMock;
+import tokenbroker.testing.OnFakeTime;
 
 /**
  * docs/security.md, "What never leaves the broker", with every logger at {@code TRACE} ({@link TraceEverything}):
@@ -49,20 +44,14 @@ import tokenbroker.testing.InjectWireMock;
 @QuarkusTest
 @TestProfile(TraceEverything.class)
 @WithTestResource(LeakScenarioIdp.class)
-class NothingLeaksTest {
+class NothingLeaksTest extends OnFakeTime {
 
     /** A record's first line in {@link TraceEverything}'s format: time, level, [category]. */
     private static final Pattern LINE = Pattern.compile("^[0-9:]{8},\\d{3} (TRACE|DEBUG|INFO |WARN |ERROR|FATAL) \\[([^\\]]*)\\]");
     private static final String WRONG_CALLER_SECRET = "caller-wrong-Qx7Lm2Pz9Wv4Rk8Tn3Yb6Hc1Jd5Fg0Se";
 
-    @InjectWireMock
-    WireMockServer idp;
-
     @Inject
     RefreshSweeper sweeper;
-
-    @Inject
-    TokenCache cache;
 
     @TestHTTPResource(value = "/health", management = true) // under the management root, /q
     URL managementHealth;
@@ -77,8 +66,6 @@ class NothingLeaksTest {
 
     @Test
     void wholeScenario_atTrace_leaksNoSecretAndNoToken() throws IOException {
-        FakeClock clock = FakeClock.ofNow();
-        QuarkusMock.installMockForType(clock, InstantSource.class);
         String app = secret("broker.callers.app.secret-file");
         String limited = secret("broker.callers.limited.secret-file");
         for (TokenSlot slot : cache.slots()) {

@@ -5,31 +5,26 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 import static tokenbroker.testing.IdpStubs.forScope;
 
-import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
-import io.quarkus.test.junit.QuarkusMock;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
 import jakarta.inject.Inject;
 import java.net.URL;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.InstantSource;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import tokenbroker.config.BrokerSetup;
 import tokenbroker.faults.FaultyIdp;
+import tokenbroker.testing.OnFakeTime;
 import tokenbroker.testing.Broker;
-import tokenbroker.testing.FakeClock;
 import tokenbroker.testing.IdpStubs;
-import tokenbroker.testing.InjectWireMock;
 
 /**
  * SPEC §6 and {@code BrokerMetrics}: each series of {@code /q/metrics} (management port) moves as it should when
@@ -38,7 +33,7 @@ import tokenbroker.testing.InjectWireMock;
  */
 @QuarkusTest
 @WithTestResource(value = FaultyIdp.class, initArgs = @ResourceArg(name = FaultyIdp.SETUP, value = FaultyIdp.FAULTS))
-class BrokerMetricsTest {
+class BrokerMetricsTest extends OnFakeTime {
 
     private static final String REQUESTS = "broker_token_requests_total";
     private static final String IDP = "broker_idp_requests_total";
@@ -49,8 +44,6 @@ class BrokerMetricsTest {
     /** What a caller sends that must never become a label. */
     private static final String CALLER_STRING = "caller-chosen-Zq9x";
 
-    @InjectWireMock
-    WireMockServer idp;
 
     @TestHTTPResource(value = "/metrics", management = true) // under the management root, /q
     URL metrics;
@@ -58,13 +51,6 @@ class BrokerMetricsTest {
     @Inject
     BrokerSetup setup;
 
-    private FakeClock clock;
-
-    @BeforeEach
-    void installClock() {
-        clock = FakeClock.ofNow();
-        QuarkusMock.installMockForType(clock, InstantSource.class);
-    }
 
     @Test
     void tokenRequests_countHitWaitedAndError_byResourceEndpointAndOutcome() {
@@ -104,7 +90,7 @@ class BrokerMetricsTest {
         assertThat(after.delta(before, REQUESTS, "resource", resource, "endpoint", "imds", "outcome", "error")).isEqualTo(1);
         assertThat(after.delta(before, REQUESTS, "resource", UNKNOWN, "endpoint", "imds", "outcome", "error")).isZero();
         // Every counter exists from start-up, at zero, for every configured resource and endpoint.
-        assertThat(after.find(REQUESTS, "resource", "m-empty")).hasSize(12);
+        assertThat(after.find(REQUESTS, "resource", "m-empty")).hasSize(15);
         assertThat(after.delta(before, IDP, "identity", "metered", "resource", resource, "outcome", "ok")).isEqualTo(2);
     }
 
@@ -203,7 +189,7 @@ class BrokerMetricsTest {
         Map<String, Set<String>> allowed = Map.of(
                 "resource", resources,
                 "identity", setup.identities().keySet(),
-                "endpoint", Set.of("native", "msi", "imds", "proxy"),
+                "endpoint", Set.of("native", "msi", "imds", "proof", "proxy"),
                 "outcome", Set.of("hit", "waited", "error", "ok", "rejected", "unreachable", "malformed"),
                 "reason", Set.of("rejected", "unreachable", "malformed"));
         List<Scrape.Series> broker = scrape.named("broker_");

@@ -13,7 +13,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import io.quarkus.test.common.WithTestResource;
-import io.quarkus.test.junit.QuarkusMock;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import java.net.http.HttpRequest;
@@ -21,7 +20,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.InstantSource;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -35,6 +33,7 @@ import org.junit.jupiter.api.Test;
 import tokenbroker.cache.ResourceStatus;
 import tokenbroker.cache.TokenCache;
 import tokenbroker.testing.Eventually;
+import tokenbroker.testing.AppClock;
 import tokenbroker.testing.FakeClock;
 import tokenbroker.testing.IdpStubs;
 import tokenbroker.testing.InjectWireMock;
@@ -57,6 +56,15 @@ class ProxyTokensTest {
 
     @InjectWireMock
     WireMockServer idp;
+
+    /** The application's one clock: held by the tests that walk time, released after each test. */
+    @Inject
+    AppClock clock;
+
+    @org.junit.jupiter.api.AfterEach
+    void releaseClock() {
+        clock.release();
+    }
 
     @Inject
     ProxyServers servers;
@@ -170,7 +178,7 @@ class ProxyTokensTest {
         assertThat(statuses.subList(firstRefusal, statuses.size())).containsOnly(503);
     }
 
-    /** Installs a fake clock at a whole second past the backoff of the resource's failed start-up request. */
+    /** Holds the application's clock at a whole second past the backoff of the resource's failed start-up request. */
     private FakeClock pastBackoff(String resource) {
         ResourceStatus status = Eventually.until(resource + " idle", Duration.ofSeconds(20), () -> {
             ResourceStatus s = cache.slot(resource).status();
@@ -180,8 +188,8 @@ class ProxyTokensTest {
         if (status.retryAt() != null && status.retryAt().isAfter(start)) {
             start = status.retryAt().truncatedTo(ChronoUnit.SECONDS).plusSeconds(1);
         }
-        FakeClock clock = new FakeClock(start);
-        QuarkusMock.installMockForType(clock, InstantSource.class);
+        clock.hold();
+        clock.set(start);
         return clock;
     }
 

@@ -46,7 +46,7 @@ public final class Broker {
 
     /**
      * Waits until no IdP request of {@code resource} runs, then moves {@code clock} past the backoff of its last
-     * failure, if any: another test's {@code RefreshSweeper.tick()} may have retried it at a later fake instant.
+     * failure, if any (the start-up request of a resource whose IdP answers 503 until its test stubs it).
      *
      * @return the instant at which an IdP request may start
      */

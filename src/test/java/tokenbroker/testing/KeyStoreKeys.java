@@ -3,7 +3,6 @@ package tokenbroker.testing;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -13,7 +12,7 @@ import java.security.PrivateKey;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.util.Base64;
-import java.util.concurrent.TimeUnit;
+import java.util.List;
 
 /**
  * An RSA key pair and its self-signed certificate, made at test time with the JDK's {@code keytool}: no key
@@ -25,21 +24,9 @@ public record KeyStoreKeys(X509Certificate certificate, PrivateKey key) {
 
     /** Makes a new key pair into a PKCS#12 key store at {@code keyStore}, protected by {@code password}. */
     public static KeyStoreKeys generate(Path keyStore, String password, String commonName) throws IOException {
-        Path keytool = Path.of(System.getProperty("java.home"), "bin", "keytool");
-        Process process = new ProcessBuilder(keytool.toString(), "-genkeypair", "-alias", ALIAS, "-keyalg", "RSA",
-                "-keysize", "2048", "-sigalg", "SHA256withRSA", "-dname", "CN=" + commonName, "-validity", "2",
-                "-storetype", "PKCS12", "-keystore", keyStore.toString(), "-storepass", password, "-keypass", password)
-                .redirectErrorStream(true).start();
-        try {
-            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0) {
-                process.destroyForcibly();
-                throw new IOException("keytool failed: " + output);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while running keytool", e);
-        }
+        TestKeys.keytool(keyStore.toAbsolutePath().getParent(), password, List.of(List.of("-genkeypair", "-alias", ALIAS,
+                "-keyalg", "RSA", "-keysize", "2048", "-sigalg", "SHA256withRSA", "-dname", "CN=" + commonName,
+                "-validity", "2", "-keystore", keyStore.toAbsolutePath().toString())));
         return load(keyStore, password);
     }
 
@@ -57,12 +44,8 @@ public record KeyStoreKeys(X509Certificate certificate, PrivateKey key) {
 
     /** Writes the certificate as PEM, and the key as unencrypted PKCS#8 PEM. */
     public void writePem(Path certificateFile, Path keyFile) throws IOException {
-        try {
-            Files.writeString(certificateFile, pem("CERTIFICATE", certificate.getEncoded()));
-        } catch (GeneralSecurityException e) {
-            throw new IOException(e);
-        }
-        Files.writeString(keyFile, pem("PRIVATE KEY", key.getEncoded()));
+        Files.writeString(certificateFile, TestKeys.certificatePem(certificate));
+        Files.writeString(keyFile, TestKeys.pkcs8Pem(key));
     }
 
     /** The first certificate of a PEM file. */
@@ -82,12 +65,6 @@ public record KeyStoreKeys(X509Certificate certificate, PrivateKey key) {
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    private static String pem(String type, byte[] der) {
-        return "-----BEGIN " + type + "-----\n"
-                + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der)
-                + "\n-----END " + type + "-----\n";
     }
 
     @Override

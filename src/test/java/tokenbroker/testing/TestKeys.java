@@ -148,6 +148,38 @@ public final class TestKeys {
         }
     }
 
+    /**
+     * Runs keytool once per argument list in {@code dir}, all at the same time, on PKCS#12 stores protected by
+     * {@code storePassword}, and waits for every one to succeed. Also {@link KeyStoreKeys}' generator.
+     */
+    static void keytool(Path dir, String storePassword, List<List<String>> calls) throws IOException {
+        String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
+        List<Process> processes = new ArrayList<>();
+        try {
+            for (List<String> args : calls) {
+                List<String> command = new ArrayList<>();
+                command.add(keytool);
+                command.addAll(args);
+                // Short-lived JVMs: skip the optimising compiler, it only costs start-up time here.
+                command.addAll(List.of("-J-XX:TieredStopAtLevel=1", "-J-XX:+UseSerialGC"));
+                command.addAll(List.of("-storetype", "PKCS12", "-storepass", storePassword, "-noprompt"));
+                processes.add(new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start());
+            }
+            for (int i = 0; i < processes.size(); i++) {
+                Process process = processes.get(i);
+                String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0) {
+                    throw new IOException("keytool " + String.join(" ", calls.get(i)) + " failed: " + output);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        } finally {
+            processes.forEach(Process::destroy);
+        }
+    }
+
     private static String pem(String type, byte[] der) {
         return "-----BEGIN " + type + "-----\n" + Base64.getMimeEncoder(64, new byte[] { '\n' }).encodeToString(der)
                 + "\n-----END " + type + "-----\n";
@@ -194,7 +226,7 @@ public final class TestKeys {
             try {
                 dir = Files.createTempDirectory("token-broker-test-keys");
                 // One store per key, so that the four key pairs are made by four keytool processes at once.
-                keytool(dir, List.of(
+                keytool(dir, STORE_PASSWORD, List.of(
                         List.of("-genkeypair", "-alias", "rsa", "-keyalg", "RSA", "-keysize", "2048",
                                 "-dname", "CN=token-broker-test-rsa", "-validity", "3", "-keystore", "rsa.p12"),
                         List.of("-genkeypair", "-alias", "ec", "-keyalg", "EC", "-groupname", "secp256r1",
@@ -202,8 +234,8 @@ public final class TestKeys {
                         List.of("-genkeypair", "-alias", "ca", "-keyalg", "RSA", "-keysize", "2048", "-ext", "bc:c",
                                 "-dname", "CN=token-broker-test-ca", "-validity", "3", "-keystore", "ca.p12")));
                 // The chain's leaf is the RSA key again, certified by the CA under another name.
-                keytool(dir, List.of(List.of("-certreq", "-alias", "rsa", "-file", "leaf.csr", "-keystore", "rsa.p12")));
-                keytool(dir, List.of(List.of("-gencert", "-alias", "ca", "-infile", "leaf.csr", "-outfile", "leaf.crt", "-rfc",
+                keytool(dir, STORE_PASSWORD, List.of(List.of("-certreq", "-alias", "rsa", "-file", "leaf.csr", "-keystore", "rsa.p12")));
+                keytool(dir, STORE_PASSWORD, List.of(List.of("-gencert", "-alias", "ca", "-infile", "leaf.csr", "-outfile", "leaf.crt", "-rfc",
                         "-dname", "CN=token-broker-test-leaf", "-validity", "3", "-keystore", "ca.p12")));
 
                 rsa = pair(dir, "rsa");
@@ -229,35 +261,6 @@ public final class TestKeys {
         private static X509Certificate firstCertificate(byte[] pem) throws GeneralSecurityException {
             var all = new ArrayList<>(CertificateFactory.getInstance("X.509").generateCertificates(new ByteArrayInputStream(pem)));
             return (X509Certificate) all.get(0);
-        }
-
-        /** Runs keytool once per argument list, all at the same time, and waits for every one to succeed. */
-        private static void keytool(Path dir, List<List<String>> calls) throws IOException {
-            String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
-            List<Process> processes = new ArrayList<>();
-            try {
-                for (List<String> args : calls) {
-                    List<String> command = new ArrayList<>();
-                    command.add(keytool);
-                    command.addAll(args);
-                    // Short-lived JVMs: skip the optimising compiler, it only costs start-up time here.
-                    command.addAll(List.of("-J-XX:TieredStopAtLevel=1", "-J-XX:+UseSerialGC"));
-                    command.addAll(List.of("-storetype", "PKCS12", "-storepass", STORE_PASSWORD, "-noprompt"));
-                    processes.add(new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start());
-                }
-                for (int i = 0; i < processes.size(); i++) {
-                    Process process = processes.get(i);
-                    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-                    if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0) {
-                        throw new IOException("keytool " + String.join(" ", calls.get(i)) + " failed: " + output);
-                    }
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted", e);
-            } finally {
-                processes.forEach(Process::destroy);
-            }
         }
 
         private static void deleteQuietly(Path dir) {

@@ -21,11 +21,14 @@ import java.util.Map;
  * <li>{@value #CREDENTIALS}: one identity per credential form (client_secret_basic, client_secret_post, PEM and
  * PKCS#12 certificates, an Entra tenant, a federated assertion) and a {@code rotating} secret, each with a
  * resource of the same name;</li>
+ * <li>{@value #HOSTILE}: the {@value #API} setup, a resource {@code hostile} and a 2 s idle timeout, for the
+ * hostile-input and front-door tests;</li>
  * <li>{@value #FILES}: token files ({@code broker.files.*}) of a few resources, each file in its own directory under
  * the temporary one, for {@code files/TokenFilesTest}.</li>
  * </ul>
- * Every setup turns the scheduled sweeps off ({@code broker.refresh.sweep-interval=off}): tests move a
- * {@link FakeClock} and call {@code RefreshSweeper.tick()} themselves. The WireMock server goes into test fields
+ * Every setup turns the scheduled sweeps off ({@code broker.refresh.sweep-interval=off}): tests move the
+ * application's {@link AppClock} and sweep their own slots ({@link OnFakeTime#sweep}); a class that has an
+ * application to itself ({@code files/TokenFilesTest}) may call {@code RefreshSweeper.tick()}. The WireMock server goes into test fields
  * annotated {@link InjectWireMock}.
  *
  * <pre>{@code
@@ -43,6 +46,12 @@ public class WireMockIdp extends WireMockResource {
     public static final String FAILING_IDP = "failing-idp";
     public static final String CREDENTIALS = "credentials";
     public static final String FILES = "files";
+    public static final String HOSTILE = "hostile";
+    /** The {@value #HOSTILE} setup's own resource, and its scope; the fake IdP gives it a token at start-up. */
+    public static final String HOSTILE_RESOURCE = "hostile";
+    public static final String HOSTILE_SCOPE = "hostile.read";
+    /** The {@value #HOSTILE} setup's idle timeout; production has 60 s (application.properties). */
+    public static final int HOSTILE_IDLE_TIMEOUT_SECONDS = 2;
 
     /** The client id of the {@value #API} and {@value #FAILING_IDP} setups. */
     public static final String CLIENT_ID = "broker-test-client";
@@ -77,6 +86,7 @@ public class WireMockIdp extends WireMockResource {
                 case FAILING_IDP -> failingIdp(config);
                 case CREDENTIALS -> credentials(config);
                 case FILES -> files(config);
+                case HOSTILE -> hostile(config);
                 default -> throw new IllegalArgumentException("unknown setup " + setup);
             }
             return config;
@@ -90,11 +100,22 @@ public class WireMockIdp extends WireMockResource {
     private void api(Map<String, String> config) throws IOException {
         secretIdentity(config, "main", CLIENT_ID, tokenUrl());
         resource(config, "contract", "contract.read");
-        for (String name : new String[] { "contract-min-ttl", "contract-force", "single-flight", "refresh-window",
+        for (String name : new String[] { "contract-fields", "contract-down", "contract-min-ttl", "contract-force", "single-flight", "refresh-window",
                 "refresh-stale", "refresh-outage", "throttled", "malformed-text", "malformed-no-token",
                 "malformed-no-expiry", "malformed-bad-expiry", "min-ttl-storm" }) {
             resource(config, name, IdpStubs.BOOT_503 + name);
         }
+    }
+
+    /**
+     * The {@value #HOSTILE} setup: the {@value #API} setup (open mode: no callers, so that every refusal has a token
+     * within reach), a resource of its own, and a short idle timeout, so that a stalled connection is closed while
+     * the test waits. Test resources, not a test profile: a profile would cost a new build of the application.
+     */
+    private void hostile(Map<String, String> config) throws IOException {
+        api(config);
+        resource(config, HOSTILE_RESOURCE, HOSTILE_SCOPE);
+        config.put("quarkus.http.idle-timeout", HOSTILE_IDLE_TIMEOUT_SECONDS + "s");
     }
 
     private void failingIdp(Map<String, String> config) throws IOException {

@@ -1,20 +1,15 @@
 package tokenbroker.azure.support;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.security.KeyStore;
-import java.security.MessageDigest;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
-import java.util.Base64;
-import java.util.concurrent.TimeUnit;
+import tokenbroker.testing.KeyStoreKeys;
 
 /**
- * A self-signed RSA certificate and its key, made at test time with the JDK's {@code keytool} into a PKCS#12 file
+ * A self-signed RSA certificate and its key, made at test time by {@link KeyStoreKeys} into a PKCS#12 file
  * and written out again as PEM, so that no key material is ever committed. Each instance is a new key pair.
  *
  * <pre>{@code
@@ -51,33 +46,12 @@ public final class TestCertificates {
         String password = "test-" + Long.toHexString(System.nanoTime());
         Path p12 = dir.resolve(name + ".p12");
         Files.deleteIfExists(p12);
-        Path keytool = Path.of(System.getProperty("java.home"), "bin", "keytool");
-        Process process = new ProcessBuilder(keytool.toString(), "-genkeypair", "-alias", name, "-keyalg", "RSA", "-keysize", "2048",
-                "-sigalg", "SHA256withRSA", "-dname", "CN=token-broker test " + name, "-validity", "2", "-storetype", "PKCS12",
-                "-keystore", p12.toString(), "-storepass", password, "-keypass", password)
-                .redirectErrorStream(true).start();
-        String output;
-        try (InputStream out = process.getInputStream()) {
-            output = new String(out.readAllBytes(), StandardCharsets.UTF_8);
-        }
-        if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0) {
-            throw new IOException("keytool failed: " + output);
-        }
-        KeyStore store = KeyStore.getInstance("PKCS12");
-        try (InputStream in = Files.newInputStream(p12)) {
-            store.load(in, password.toCharArray());
-        }
-        X509Certificate certificate = (X509Certificate) store.getCertificate(name);
-        PrivateKey key = (PrivateKey) store.getKey(name, password.toCharArray());
+        KeyStoreKeys keys = KeyStoreKeys.generate(p12, password, "token-broker test " + name);
         Path passwordFile = Files.writeString(dir.resolve(name + ".p12.password"), password + "\n");
-        Path certificatePem = Files.writeString(dir.resolve(name + ".crt.pem"), pem("CERTIFICATE", certificate.getEncoded()));
-        Path keyPem = Files.writeString(dir.resolve(name + ".key.pem"), pem("PRIVATE KEY", key.getEncoded()));
-        return new TestCertificates(certificate, key, p12, passwordFile, certificatePem, keyPem);
-    }
-
-    static String pem(String type, byte[] der) {
-        String body = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der);
-        return "-----BEGIN " + type + "-----\n" + body + "\n-----END " + type + "-----\n";
+        Path certificatePem = dir.resolve(name + ".crt.pem");
+        Path keyPem = dir.resolve(name + ".key.pem");
+        keys.writePem(certificatePem, keyPem);
+        return new TestCertificates(keys.certificate(), keys.key(), p12, passwordFile, certificatePem, keyPem);
     }
 
     public X509Certificate certificate() {
@@ -116,18 +90,11 @@ public final class TestCertificates {
 
     /** The first certificate of a PEM file. */
     public static X509Certificate readPem(Path file) throws IOException, GeneralSecurityException {
-        try (InputStream in = Files.newInputStream(file)) {
-            return (X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(in);
-        }
+        return KeyStoreKeys.readCertificate(file);
     }
 
     public static String thumbprint(X509Certificate certificate, String digest) {
-        try {
-            byte[] hash = MessageDigest.getInstance(digest).digest(certificate.getEncoded());
-            return Base64.getUrlEncoder().withoutPadding().encodeToString(hash);
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException(e);
-        }
+        return KeyStoreKeys.thumbprint(certificate, digest);
     }
 
     @Override

@@ -1,4 +1,4 @@
-package tokenbroker.idp;
+package tokenbroker.credential;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -9,15 +9,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
-import tokenbroker.credential.Credential;
-import tokenbroker.credential.KeyMaterial;
-import tokenbroker.credential.KeyMaterialReader;
 
 /**
  * Parsed certificates and keys, read again when one of their files changes (size or modification time), so that
  * a rotated certificate Secret is used by the next token request without a restart.
  */
-final class KeyMaterialCache {
+public final class KeyMaterialCache {
 
     private record Entry(List<Object> stamp, KeyMaterial keys) {
     }
@@ -25,7 +22,7 @@ final class KeyMaterialCache {
     /** Replaced whole per credential; values are immutable. */
     private final Map<Credential.CertificateKey, Entry> entries = new ConcurrentHashMap<>();
 
-    KeyMaterial get(Credential.CertificateKey credential) throws KeyMaterialReader.KeyMaterialException {
+    public KeyMaterial get(Credential.CertificateKey credential) throws KeyMaterialReader.KeyMaterialException {
         List<Object> stamp = stamp(credential);
         Entry entry = entries.get(credential);
         if (entry != null && entry.stamp().equals(stamp)) {

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
  */
 @QuarkusIntegrationTest
 @WithTestResource(value = KeycloakResource.class, scope = TestResourceScope.MATCHING_RESOURCES)
-class TokenFileIT {
+class BrokerTokenFileIT {
 
     private final KeycloakAdmin keycloak = KeycloakAdmin.current();
 
