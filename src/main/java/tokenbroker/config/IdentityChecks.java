@@ -164,15 +164,7 @@ final class IdentityChecks {
         String audience = c.assertionAudience().map(String::strip).orElse(tokenUrl);
         var credential = new Credential.CertificateKey(certificateFile, keyFile, passwordFile,
                 c.keyId().map(String::strip).orElse(null), audience, entra);
-        try {
-            KeyMaterialReader.read(credential);
-        } catch (KeyMaterialReader.KeyMaterialException e) {
-            String which = e.file().equals(keyFile) ? "key-file" : e.file().equals(passwordFile) ? "key-store-password-file"
-                    : "certificate-file";
-            problems.add(key + "." + which + ": " + e.getMessage());
-            return null;
-        }
-        return credential;
+        return readable(key, credential) ? credential : null;
     }
 
     private Credential tlsCertificate(String key, IdentityConfig c) {
@@ -180,15 +172,21 @@ final class IdentityChecks {
         Path keyFile = c.keyFile().map(s -> Path.of(s.strip())).orElse(null);
         Path passwordFile = c.keyStorePasswordFile().map(s -> Path.of(s.strip())).orElse(null);
         var credential = new Credential.TlsClientCertificate(certificateFile, keyFile, passwordFile);
+        return readable(key, credential.asCertificateKey()) ? credential : null;
+    }
+
+    /** Whether the certificate and key of {@code credential} can be read; else one problem, naming the file's key. */
+    private boolean readable(String key, Credential.CertificateKey credential) {
         try {
-            KeyMaterialReader.read(credential.asCertificateKey());
+            KeyMaterialReader.read(credential);
+            return true;
         } catch (KeyMaterialReader.KeyMaterialException e) {
-            String which = e.file().equals(keyFile) ? "key-file" : e.file().equals(passwordFile) ? "key-store-password-file"
-                    : "certificate-file";
+            Path file = e.file();
+            String which = file.equals(credential.keyFile()) ? "key-file"
+                    : file.equals(credential.passwordFile()) ? "key-store-password-file" : "certificate-file";
             problems.add(key + "." + which + ": " + e.getMessage());
-            return null;
+            return false;
         }
-        return credential;
     }
 
     private Credential assertion(String key, IdentityConfig c) {
