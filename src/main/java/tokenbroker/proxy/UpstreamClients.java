@@ -4,15 +4,16 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpVersion;
-import io.vertx.core.net.KeyCertOptions;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.net.PfxOptions;
 import io.vertx.core.net.TrustOptions;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.util.UUID;
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
@@ -61,21 +62,24 @@ final class UpstreamClients {
             options.setTrustOptions(TrustOptions.wrap(trustManagers(route)));
         }
         if (route.tls() && clientKeys != null) {
-            options.setKeyCertOptions(KeyCertOptions.wrap(keyManagers(route, clientKeys)));
+            options.setKeyCertOptions(keyStore(route, clientKeys));
         }
         return vertx.createHttpClient(options);
     }
 
-    /** The client certificate and key in an in-memory store with a throw-away password: the key touches no disk. */
-    private static KeyManagerFactory keyManagers(RouteSpec route, KeyMaterial keys) {
+    /**
+     * The client certificate and key as an in-memory PKCS#12 store with a throw-away password: the key touches no disk.
+     * (Vert.x's {@code KeyCertOptions.wrap(KeyManagerFactory)} rebuilds a store per connection and loses the key.)
+     */
+    private static PfxOptions keyStore(RouteSpec route, KeyMaterial keys) {
         try {
-            char[] password = UUID.randomUUID().toString().toCharArray();
+            String password = UUID.randomUUID().toString();
             KeyStore store = KeyStore.getInstance("PKCS12");
             store.load(null, null);
-            store.setKeyEntry("client", keys.key(), password, keys.chain().toArray(new Certificate[0]));
-            KeyManagerFactory factory = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-            factory.init(store, password);
-            return factory;
+            store.setKeyEntry("client", keys.key(), password.toCharArray(), keys.chain().toArray(new Certificate[0]));
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            store.store(bytes, password.toCharArray());
+            return new PfxOptions().setValue(Buffer.buffer(bytes.toByteArray())).setPassword(password);
         } catch (GeneralSecurityException | IOException e) {
             throw new IllegalStateException("proxy: cannot use the client certificate of route " + route.name()
                     + " (" + e.getClass().getSimpleName() + ")");
