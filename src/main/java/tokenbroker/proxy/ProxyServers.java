@@ -48,7 +48,9 @@ public class ProxyServers {
             throws Exception {
         this.vertx = vertx;
         int loops = eventLoops(vertx);
-        int shared = -1;
+        // Far from -1 (and its neighbours), which Quarkus uses for its own servers on port 0: sharing one would put a
+        // route on the token port, each request going to either server.
+        int shared = -10_000;
         for (RouteSpec route : setup.routes()) {
             // Port 0 (tests): a negative port makes Vert.x pick one random port that all the route's listeners share.
             int port = route.port() == 0 ? shared-- : route.port();
