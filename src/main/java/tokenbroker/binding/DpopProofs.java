@@ -23,11 +23,16 @@ public final class DpopProofs {
      * @param nonce the server's latest {@code DPoP-Nonce}, or {@code null}
      */
     public static String proof(DpopKey key, String method, URI url, String accessToken, String nonce, Instant now) {
+        return proof(key, method, htu(url), accessToken, nonce, now);
+    }
+
+    /** As {@link #proof(DpopKey, String, URI, String, String, Instant)}, for an {@code htu} already without query. */
+    public static String proof(DpopKey key, String method, String htu, String accessToken, String nonce, Instant now) {
         long iat = now.getEpochSecond();
         JwtClaimsBuilder claims = Jwt.claims()
                 .claim("jti", UUID.randomUUID().toString())
                 .claim("htm", method.toUpperCase(Locale.ROOT))
-                .claim("htu", htu(url))
+                .claim("htu", htu)
                 .issuedAt(iat)
                 // smallrye-jwt adds an exp of its own otherwise (5 minutes): a proof is for one request, now.
                 .expiresAt(iat + 60);

@@ -15,7 +15,7 @@ import tokenbroker.token.TokenBinding;
  * token {@code Authorization: Bearer}; for a DPoP-bound token {@code Authorization: DPoP} and a new proof for exactly
  * this method and URL (with {@code ath}); for a certificate-bound token {@code Authorization: Bearer} and, through
  * {@link #clientCertificate}, the certificate and key to present in the TLS handshake. Used by the proofs door and
- * meant for the credential-injecting proxy:
+ * the credential-injecting proxy ({@code proxy/BoundAuthorization}):
  *
  * <pre>{@code
  * TokenOutcome outcome = tokens.decide(request);                 // the rules first, as for every door
@@ -44,9 +44,14 @@ public class TokenPresenter {
      * @throws StaleBindingException when the token is bound to a certificate that has since been rotated
      */
     public Presentation present(ResourceSpec resource, AccessToken token, String method, URI url, String nonce) {
+        return present(resource, token, method, DpopProofs.htu(url), nonce);
+    }
+
+    /** As {@link #present(ResourceSpec, AccessToken, String, URI, String)}, with the {@code htu} (RFC 9449 §4.2) already made. */
+    public Presentation present(ResourceSpec resource, AccessToken token, String method, String htu, String nonce) {
         TokenBinding binding = resource.identity().binding();
         if (binding == TokenBinding.DPOP) {
-            String proof = DpopProofs.proof(dpopKeys.of(resource.identity()), method, url, token.value(), nonce, clock.instant());
+            String proof = DpopProofs.proof(dpopKeys.of(resource.identity()), method, htu, token.value(), nonce, clock.instant());
             return new Presentation("DPoP " + token.value(), Map.of("DPoP", proof));
         }
         if (binding == TokenBinding.CERTIFICATE && !certificates.current(resource, token)) {

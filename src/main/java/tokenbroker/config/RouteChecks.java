@@ -20,12 +20,13 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
 import tokenbroker.config.BrokerConfig.RouteConfig;
+import tokenbroker.token.TokenBinding;
 
 /**
  * Start-up checks of {@code broker.routes.<name>.*}: one problem per mistake, each naming its key. A route sends a
  * token wherever its upstream points, so the checks are strict: {@code https} (plain {@code http} only to the
  * loopback), no user info, query or fragment, a base path without dot segments or encoded slashes, a port of its
- * own, a CA file that parses.
+ * own, a CA file that parses, and {@code https} for a resource of certificate-bound tokens.
  */
 final class RouteChecks {
 
@@ -67,6 +68,11 @@ final class RouteChecks {
             positive(key + ".timeout", route.timeout());
             if (route.maxConnections() < 1) {
                 problems.add(key + ".max-connections: must be at least 1, got " + route.maxConnections());
+            }
+            if (upstream != null && resource != null && upstream.getScheme().equalsIgnoreCase("http")
+                    && resource.identity().binding() == TokenBinding.CERTIFICATE) {
+                problems.add(key + ".upstream: resource " + resource.name() + " has certificate-bound tokens (tls_client_auth, RFC 8705):"
+                        + " the route presents the certificate in the TLS handshake, so the upstream must be https");
             }
             if (problems.size() == before && resource != null) {
                 boolean tls = upstream.getScheme().equalsIgnoreCase("https");

@@ -42,12 +42,16 @@ public enum Door {
     }
 
     /**
-     * Whether the door hands out tokens as bearer tokens: never a bound one (docs/api.md, "Bound tokens"). Proxy
-     * routes too, for now: they send {@code Authorization: Bearer}, so a route to a bound resource answers 400
-     * {@code bound_token} (docs/proxy.md).
+     * Whether the door hands out tokens as bearer tokens: never a bound one (docs/api.md, "Bound tokens"). Proxy routes
+     * are not: they present each kind of token as it must be presented (docs/proxy.md, "Bound tokens").
      */
     public boolean bearerOnly() {
-        return this != PROOF;
+        return this != PROOF && this != PROXY;
+    }
+
+    /** Whether the door serves sender-constrained tokens only (the proofs door). */
+    public boolean boundOnly() {
+        return this == PROOF;
     }
 
     /** The door whose error shape fits an answer on {@code path}, for answers given before any door parsed it. */

@@ -104,8 +104,8 @@ public class TokenService {
     }
 
     /**
-     * Rule (6): a bound token never leaves by a bearer door, and the proofs door serves bound tokens only. Permanent,
-     * hence 400 on every door (the Azure SDKs do not retry it).
+     * Rule (6): a bound token never leaves by a bearer door, and the proofs door serves bound tokens only; a proxy
+     * route takes both (it presents the token itself). Permanent, hence 400 on every door (the Azure SDKs do not retry it).
      */
     private static void checkBinding(Door door, ResourceSpec resource) {
         TokenBinding binding = resource.identity().binding();
@@ -116,7 +116,7 @@ public class TokenService {
                     : "certificate-bound tokens (RFC 8705), useless without the broker's TLS client certificate: call the"
                             + " upstream through a proxy route, or ask GET /v1/proofs/" + resource.name()));
         }
-        if (!door.bearerOnly() && !binding.bound()) {
+        if (door.boundOnly() && !binding.bound()) {
             throw Refusal.badRequest("resource " + resource.name() + " has bearer tokens: ask GET /v1/tokens/" + resource.name());
         }
     }

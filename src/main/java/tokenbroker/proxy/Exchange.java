@@ -28,8 +28,8 @@ import tokenbroker.token.AccessToken;
  */
 final class Exchange {
 
-    /** A Bearer challenge with {@code error="invalid_token"} (RFC 6750 §3.1), in any of the header's challenges. */
-    private static final Pattern INVALID_TOKEN = Pattern.compile("(?i)(?:^|[\\s,])bearer\\b.*\\berror\\s*=\\s*\"?invalid_token\\b");
+    /** A Bearer or DPoP challenge with {@code error="invalid_token"} (RFC 6750 §3.1, RFC 9449 §7.1), in any challenge. */
+    private static final Pattern INVALID_TOKEN = Pattern.compile("(?i)(?:^|[\\s,])(?:bearer|dpop)\\b.*\\berror\\s*=\\s*\"?invalid_token\\b");
 
     private final RouteProxy route;
     private final HttpServerRequest request;
@@ -96,7 +96,11 @@ final class Exchange {
         MultiMap headers = upstream.headers();
         ForwardedHeaders.toUpstream(request.headers(), headers, route.route.requireMetadata());
         headers.set(HttpHeaders.HOST, route.route.hostHeader());
-        headers.set(HttpHeaders.AUTHORIZATION, "Bearer " + token.value());
+        if (route.bound == null) {
+            headers.set(HttpHeaders.AUTHORIZATION, "Bearer " + token.value());
+        } else if (!route.bound.set(route, request, upstream, target, token, started)) {
+            return;
+        }
         // The caller leaving ends the upstream exchange: its connection is not kept for an answer no one reads.
         HttpServerResponse response = request.response();
         response.closeHandler(v -> {
@@ -121,6 +125,13 @@ final class Exchange {
     private void answer(HttpClientResponse answer, AccessToken token) {
         // A reset (the caller left, a retry) fails the answer: expected, and not worth Vert.x's ERROR line.
         answer.exceptionHandler(e -> { });
+        if (route.bound != null && route.bound.nonceChallenge(answer) && mayRetry()) {
+            // RFC 9449 §9: the upstream wants its nonce in the proof; one retry, with the same token and a new proof.
+            retried = true;
+            answer.request().reset();
+            forward(token);
+            return;
+        }
         if (answer.statusCode() == 401 && mayRetry() && challengesToken(answer)) {
             TokenOutcome outcome = route.token(request, true);
             boolean sameToken = outcome.kind() == Take.Kind.CACHED && outcome.cached().value().equals(token.value());

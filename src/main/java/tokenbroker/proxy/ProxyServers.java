@@ -17,11 +17,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import tokenbroker.binding.TokenPresenter;
 import tokenbroker.config.BrokerSetup;
 import tokenbroker.config.RouteSpec;
 import tokenbroker.door.TokenService;
 import tokenbroker.metrics.BrokerMetrics;
 import tokenbroker.metrics.RouteMeters;
+import tokenbroker.token.TokenBinding;
 
 /**
  * The proxy routes' servers, started with the broker and closed when it stops. Each route is served on
@@ -41,11 +43,14 @@ public class ProxyServers {
     private final Map<String, Integer> ports = new ConcurrentHashMap<>();
     private Vertx vertx;
 
-    void start(@Observes StartupEvent event, Vertx vertx, BrokerSetup setup, TokenService tokens, BrokerMetrics metrics)
+    void start(@Observes StartupEvent event, Vertx vertx, BrokerSetup setup, TokenService tokens, BrokerMetrics metrics,
+            TokenPresenter presenter)
             throws Exception {
         this.vertx = vertx;
         int loops = eventLoops(vertx);
-        int shared = -1;
+        // Far from -1 (and its neighbours), which Quarkus uses for its own servers on port 0: sharing one would put a
+        // route on the token port, each request going to either server.
+        int shared = -10_000;
         for (RouteSpec route : setup.routes()) {
             // Port 0 (tests): a negative port makes Vert.x pick one random port that all the route's listeners share.
             int port = route.port() == 0 ? shared-- : route.port();
@@ -53,8 +58,10 @@ public class ProxyServers {
             int perLoop = Math.max(1, (route.maxConnections() + loops - 1) / loops);
             DeploymentOptions options = new DeploymentOptions().setInstances(loops);
             Map<String, Integer> bound = new ConcurrentHashMap<>();
+            BoundAuthorization authorization = BoundAuthorization.of(route, presenter);
             try {
-                String id = vertx.deployVerticle(() -> new RouteListener(route, port, perLoop, tokens, meters, bound), options)
+                String id = vertx.deployVerticle(() -> new RouteListener(route, port, perLoop, tokens, meters, bound, authorization,
+                        presenter), options)
                         .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
                 deployments.add(id);
             } catch (Exception e) {
@@ -96,21 +103,30 @@ public class ProxyServers {
         private final TokenService tokens;
         private final RouteMeters meters;
         private final Map<String, Integer> bound;
+        private final BoundAuthorization authorization;
+        private final TokenPresenter presenter;
         private HttpClient client;
+        private CertificateClients certificateClients;
 
         RouteListener(RouteSpec route, int port, int maxConnections, TokenService tokens, RouteMeters meters,
-                Map<String, Integer> bound) {
+                Map<String, Integer> bound, BoundAuthorization authorization, TokenPresenter presenter) {
             this.route = route;
             this.port = port;
             this.maxConnections = maxConnections;
             this.tokens = tokens;
             this.meters = meters;
             this.bound = bound;
+            this.authorization = authorization;
+            this.presenter = presenter;
         }
 
         @Override
         public void start(Promise<Void> started) {
-            client = UpstreamClients.create(vertx, route, maxConnections);
+            if (route.resource().identity().binding() == TokenBinding.CERTIFICATE) {
+                certificateClients = new CertificateClients(vertx, route, maxConnections, presenter);
+            } else {
+                client = UpstreamClients.create(vertx, route, maxConnections);
+            }
             HttpServerOptions options = new HttpServerOptions().setHost("127.0.0.1").setPort(port)
                     .setIdleTimeout(CALLER_IDLE_SECONDS)
                     // HTTP/1.x only, as on the token port: an h2c request has no Host header to check.
@@ -118,7 +134,12 @@ public class ProxyServers {
                     .setHandle100ContinueAutomatically(true)
                     .setDecompressionSupported(false)
                     .setCompressionSupported(false);
-            vertx.createHttpServer(options).requestHandler(new RouteProxy(route, tokens, client, meters)).listen()
+            RouteProxy proxy = new RouteProxy(route, tokens, certificateClients != null ? certificateClients.client() : client, meters,
+                    authorization);
+            if (certificateClients != null) {
+                certificateClients.watch(proxy);
+            }
+            vertx.createHttpServer(options).requestHandler(proxy).listen()
                     .onSuccess(server -> {
                         bound.put("port", server.actualPort());
                         started.complete();
@@ -130,6 +151,9 @@ public class ProxyServers {
         public void stop() {
             if (client != null) {
                 client.close();
+            }
+            if (certificateClients != null) {
+                certificateClients.close();
             }
         }
     }

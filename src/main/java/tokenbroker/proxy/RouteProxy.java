@@ -27,13 +27,20 @@ final class RouteProxy implements Handler<HttpServerRequest> {
             + " '\\' or '%' (it could leave the route's base path)");
 
     final RouteSpec route;
-    final HttpClient client;
+    /** How bound tokens are presented; {@code null} for a route of bearer tokens. */
+    final BoundAuthorization bound;
     final RouteMeters meters;
+    /**
+     * The upstream client. Replaced only for a route of certificate-bound tokens, when the certificate is rotated
+     * ({@code ProxyServers}), and only on this listener's event loop, the one thread that reads it.
+     */
+    HttpClient client;
     private final TokenService tokens;
     private final RouteGuard guard;
 
-    RouteProxy(RouteSpec route, TokenService tokens, HttpClient client, RouteMeters meters) {
+    RouteProxy(RouteSpec route, TokenService tokens, HttpClient client, RouteMeters meters, BoundAuthorization bound) {
         this.route = route;
+        this.bound = bound;
         this.tokens = tokens;
         this.client = client;
         this.meters = meters;

@@ -69,6 +69,24 @@ class RouteChecksTests {
     }
 
     @Test
+    void certificateBoundResource_plainHttpUpstream_isAProblemNamingTheKey() {
+        props.put("broker.identities.tls.client-id", "c");
+        props.put("broker.identities.tls.token-url", "https://idp.example/token");
+        props.put("broker.identities.tls.auth-method", "tls_client_auth");
+        props.put("broker.identities.tls.certificate-file", TestKeys.write(dir.resolve("c.pem"),
+                TestKeys.certificatePem(TestKeys.rsa().certificate())).toString());
+        props.put("broker.identities.tls.key-file", TestKeys.write(dir.resolve("k.pem"), TestKeys.pkcs8Pem(TestKeys.rsa().key())).toString());
+        props.put("broker.resources.graph.identity", "main");
+        props.put("broker.resources.bound.identity", "tls");
+        route("bound", "https://127.0.0.1:8443", "bound", "7801");
+        assertThat(setup().routes().get(0).tls()).isTrue();
+
+        route("bound", "http://127.0.0.1:8081", "bound", "7801");
+        assertThat(problems()).containsExactly("broker.routes.bound.upstream: resource bound has certificate-bound tokens"
+                + " (tls_client_auth, RFC 8705): the route presents the certificate in the TLS handshake, so the upstream must be https");
+    }
+
+    @Test
     void everyMistake_isOneProblemNamingItsKey() {
         route("a", "ftp://x.example", "nope", "7777");
         props.put("broker.routes.a.caller-authorization", "keep");

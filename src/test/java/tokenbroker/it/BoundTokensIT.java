@@ -26,6 +26,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.HashSet;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.Set;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
@@ -40,11 +42,15 @@ import tokenbroker.credential.KeyMaterialReader;
  * Issue 12 against the run's Keycloak 26.7.3 ({@link BoundTokensResource}): federated client authentication with an
  * assertion file rewritten while the broker runs; {@code tls_client_auth} with certificate-bound tokens, checked by a
  * resource server that requests a client certificate, and a rotated certificate; DPoP-bound tokens, checked by a
- * resource server that validates proofs as RFC 9449 §4.3 says. One broker launch, 30 s tokens.
+ * resource server that validates proofs as RFC 9449 §4.3 says; both through proxy routes too (the proxy's requests
+ * accepted, what it sent refused when replayed or stripped of its proof or certificate). One broker launch, 30 s tokens.
  */
 @QuarkusIntegrationTest
 @WithTestResource(value = BoundTokensResource.class, scope = TestResourceScope.MATCHING_RESOURCES)
 class BoundTokensIT {
+
+    private static final HttpClient ROUTES = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
 
     /** Read when used: the test framework sets the resource's properties after the instance is made. */
     private static Path dir() {
@@ -105,7 +111,9 @@ class BoundTokensIT {
         Path keys = Path.of(env.get("KEYCLOAK_TLS_CA_FILE")).getParent();
         KeyMaterial server = KeyMaterialReader.read(new Credential.CertificateKey(keys.resolve("tls-server.crt"),
                 keys.resolve("tls-server.key"), null, null, null, false));
-        HttpsServer api = ResourceServerStubs.mtls(server, certificate(keys.resolve("tls-ca.crt")));
+        List<ResourceServerStubs.Seen> seen = new CopyOnWriteArrayList<>();
+        HttpsServer api = ResourceServerStubs.mtls(server, certificate(keys.resolve("tls-ca.crt")), stubPort(BoundTokensResource.MTLS_STUB_PORT),
+                seen);
         try {
             URI url = URI.create("https://127.0.0.1:" + api.getAddress().getPort() + "/items");
             assertThat(call(url, token, true).statusCode()).as("with the broker's certificate").isEqualTo(200);
@@ -113,26 +121,58 @@ class BoundTokensIT {
             assertThat(without.statusCode()).as("without a certificate").isEqualTo(401);
             assertThat(without.body()).isEqualTo("no client certificate");
 
+            // Through the route: the broker presents its certificate in TLS and the token bound to it.
+            HttpResponse<String> routed = route("mtls", "/items");
+            assertThat(routed.statusCode()).as(routed.body()).isEqualTo(200);
+            ResourceServerStubs.Seen sent = seen.get(seen.size() - 1);
+            assertThat(sent.certificate()).as("the certificate the route presented").isEqualTo(thumbprint(certificate()));
+            String routedToken = sent.authorization().substring("Bearer ".length());
+            assertThat(KeycloakAdmin.claims(routedToken).path("cnf").path("x5t#S256").asText()).isEqualTo(thumbprint(certificate()));
+            HttpResponse<String> replayed = call(url, routedToken, false);
+            assertThat(replayed.statusCode()).as("the route's token without the certificate").isEqualTo(401);
+            assertThat(replayed.body()).isEqualTo("no client certificate");
+
             String old = thumbprint(certificate());
             new TestCa(keys.resolve("tls-ca.crt"), keys.resolve("tls-ca.key")).issue("broker-mtls", dir().resolve("mtls.crt"),
                     dir().resolve("mtls.key"));
             String rotated = thumbprint(certificate());
             Instant deadline = Instant.now().plusSeconds(20);
-            String seen = old;
-            while (!seen.equals(rotated) && Instant.now().isBefore(deadline)) {
+            String served = old;
+            while (!served.equals(rotated) && Instant.now().isBefore(deadline)) {
                 Thread.sleep(250);
                 Response answer = proof("mtls", "GET", "https://127.0.0.1/");
-                seen = answer.statusCode() == 200 ? answer.<String>path("cnf.'x5t#S256'") : seen;
+                served = answer.statusCode() == 200 ? answer.<String>path("cnf.'x5t#S256'") : served;
             }
-            assertThat(seen).as("the thumbprint served after rotation").isEqualTo(rotated);
+            assertThat(served).as("the thumbprint served after rotation").isEqualTo(rotated);
+            // The route: the new certificate in TLS with a token of the new thumbprint, within a second or two; in
+            // between a 503 of the broker's, never a token and a certificate that disagree.
+            Instant routeDeadline = Instant.now().plusSeconds(10);
+            ResourceServerStubs.Seen last = null;
+            while (Instant.now().isBefore(routeDeadline) && (last == null || last.status() != 200 || !rotated.equals(last.certificate()))) {
+                HttpResponse<String> answer = route("mtls", "/items");
+                assertThat(answer.statusCode()).as(answer.body()).isIn(200, 503);
+                if (answer.statusCode() == 503) {
+                    assertThat(answer.headers().firstValue("X-Token-Broker-Error")).hasValue("true");
+                    Thread.sleep(250);
+                } else {
+                    last = seen.get(seen.size() - 1);
+                }
+            }
+            assertThat(last).as("a routed request after the rotation").isNotNull();
+            assertThat(last.certificate()).as("the certificate the route presents after the rotation").isEqualTo(rotated);
+            assertThat(KeycloakAdmin.claims(last.authorization().substring("Bearer ".length())).path("cnf").path("x5t#S256").asText())
+                    .isEqualTo(rotated);
             for (int i = 0; i < 8; i++) {
                 Response answer = proof("mtls", "GET", "https://127.0.0.1/");
                 answer.then().statusCode(200);
                 String bound = KeycloakAdmin.claims(answer.path("access_token")).path("cnf").path("x5t#S256").asText();
                 assertThat(bound).as("no token bound to the old certificate after the rotation").isEqualTo(rotated);
                 assertThat(call(url, answer.path("access_token"), true).statusCode()).isEqualTo(200);
+                assertThat(route("mtls", "/items").statusCode()).as("through the route after the rotation").isEqualTo(200);
                 Thread.sleep(250);
             }
+            assertThat(seen).as("no request with a token bound to another certificate than the one presented")
+                    .noneMatch(r -> "token not bound to this certificate".equals(r.why()));
         } finally {
             api.stop(0);
         }
@@ -142,7 +182,8 @@ class BoundTokensIT {
     void dpop_tokenTypeAndJkt_proofsAccepted_replayAndBareTokenRefused() throws Exception {
         awaitReady();
         LaunchedBroker.token("dpop").then().statusCode(400).body("error", org.hamcrest.Matchers.equalTo("bound_token"));
-        HttpServer api = ResourceServerStubs.dpop();
+        List<ResourceServerStubs.Seen> seen = new CopyOnWriteArrayList<>();
+        HttpServer api = ResourceServerStubs.dpop(stubPort(BoundTokensResource.DPOP_STUB_PORT), seen);
         try {
             URI url = URI.create("http://127.0.0.1:" + api.getAddress().getPort() + "/items");
             HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -177,6 +218,33 @@ class BoundTokensIT {
             String wrongUrl = proof("dpop", "GET", other).path("dpop");
             assertThat(http.send(HttpRequest.newBuilder(url).header("Authorization", "DPoP " + token).header("DPoP", wrongUrl).GET().build(),
                     HttpResponse.BodyHandlers.ofString()).body()).isEqualTo("htm or htu");
+
+            // Through the route: each request its own proof (htu without the query), accepted; what the route sent,
+            // replayed, is refused, and so is its token without a proof.
+            seen.clear();
+            for (int i = 0; i < 2; i++) {
+                HttpResponse<String> routed = route("dpop", "/items?page=" + i);
+                assertThat(routed.statusCode()).as(routed.body()).isEqualTo(200);
+            }
+            assertThat(seen).hasSize(2).allMatch(r -> r.status() == 200);
+            Set<String> routeJtis = new HashSet<>();
+            for (ResourceServerStubs.Seen sent : seen) {
+                JsonNode claims = KeycloakAdmin.claims(sent.dpop());
+                assertThat(claims.path("htm").asText()).isEqualTo("GET");
+                assertThat(claims.path("htu").asText()).isEqualTo(url.toString());
+                assertThat(sent.authorization()).startsWith("DPoP ");
+                routeJtis.add(claims.path("jti").asText());
+            }
+            assertThat(routeJtis).as("two requests through the route, two jti").hasSize(2);
+            ResourceServerStubs.Seen sent = seen.get(1);
+            HttpResponse<String> replayedProof = http.send(HttpRequest.newBuilder(url).header("Authorization", sent.authorization())
+                    .header("DPoP", sent.dpop()).GET().build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(replayedProof.statusCode()).isEqualTo(401);
+            assertThat(replayedProof.body()).isEqualTo("replayed jti");
+            HttpResponse<String> withoutProof = http.send(HttpRequest.newBuilder(url).header("Authorization", sent.authorization()).GET()
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(withoutProof.statusCode()).isEqualTo(401);
+            assertThat(withoutProof.body()).isEqualTo("not exactly one DPoP proof");
         } finally {
             api.stop(0);
         }
@@ -184,6 +252,16 @@ class BoundTokensIT {
 
     private static void awaitReady() throws InterruptedException {
         LaunchedBroker.await("the broker is ready", Duration.ofSeconds(90), () -> LaunchedBroker.health("ready").statusCode() == 200);
+    }
+
+    private static int stubPort(String key) {
+        return Integer.parseInt(System.getProperty(key));
+    }
+
+    /** GET {@code path} through route {@code name}, as an app would call it. */
+    private static HttpResponse<String> route(String name, String path) throws Exception {
+        URI uri = URI.create("http://127.0.0.1:" + System.getProperty("broker.routes." + name + ".port") + path);
+        return ROUTES.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(20)).GET().build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private static Response proof(String resource, String method, String url) {

@@ -33,10 +33,16 @@ import java.util.Map;
  * </ul>
  * Files live in {@code bound-it.dir} (a system property of the test JVM while the broker runs): {@code assertion.jwt},
  * {@code issuer-key.pem} (for the test to sign new assertions), {@code mtls.crt} and {@code mtls.key}. 30 s tokens.
+ *
+ * <p>Routes {@code dpop} ({@code http}) and {@code mtls} ({@code https}, the test CA trusted) forward to the ports
+ * {@value #DPOP_STUB_PORT} and {@value #MTLS_STUB_PORT}, where the test runs its {@link ResourceServerStubs}.
  */
 public class BoundTokensResource implements QuarkusTestResourceLifecycleManager {
 
     static final String DIR = "bound-it.dir";
+    /** The ports of the resource-server stubs that the routes forward to; the test starts the stubs on them. */
+    static final String DPOP_STUB_PORT = "bound-it.dpop-stub.port";
+    static final String MTLS_STUB_PORT = "bound-it.mtls-stub.port";
 
     private FederatedIssuer issuer;
 
@@ -77,6 +83,18 @@ public class BoundTokensResource implements QuarkusTestResourceLifecycleManager 
                 config.put("broker.resources." + name + ".identity", "kc-" + name);
                 config.put("broker.resources." + name + ".scopes", "api://demo/.default");
             }
+            // Routes to the resource-server stubs, which the test starts on these ports when it needs them.
+            int dpopStub = freePort();
+            int mtlsStub = freePort();
+            config.put("broker.routes.dpop.upstream", "http://127.0.0.1:" + dpopStub);
+            config.put("broker.routes.dpop.resource", "dpop");
+            config.put("broker.routes.dpop.port", Integer.toString(freePort()));
+            config.put("broker.routes.mtls.upstream", "https://127.0.0.1:" + mtlsStub);
+            config.put("broker.routes.mtls.resource", "mtls");
+            config.put("broker.routes.mtls.port", Integer.toString(freePort()));
+            config.put("broker.routes.mtls.ca-file", kc.get("KEYCLOAK_TLS_CA_FILE"));
+            config.put(DPOP_STUB_PORT, Integer.toString(dpopStub));
+            config.put(MTLS_STUB_PORT, Integer.toString(mtlsStub));
             // The test forces a refresh after each rewrite of a file: one per second, not the default ten.
             config.put("broker.refresh.force-interval", "1s");
             config.put(KeycloakResource.MANAGEMENT_PORT, Integer.toString(freePort()));

@@ -42,11 +42,23 @@ import tokenbroker.credential.KeyMaterial;
  */
 final class ResourceServerStubs {
 
+    /**
+     * One request a stub received and its verdict: the {@code Authorization} and {@code DPoP} headers as sent, the
+     * thumbprint of the TLS client certificate presented (or {@code null}), the status answered and why.
+     */
+    record Seen(String authorization, String dpop, String certificate, int status, String why) {
+    }
+
     private ResourceServerStubs() {
     }
 
-    /** RFC 8705: TLS with a client certificate requested (not required), trusting {@code trust}. */
+    /** RFC 8705: TLS with a client certificate requested (not required), trusting {@code trust}, on any free port. */
     static HttpsServer mtls(KeyMaterial serverKeys, X509Certificate trust) throws Exception {
+        return mtls(serverKeys, trust, 0, new java.util.concurrent.CopyOnWriteArrayList<>());
+    }
+
+    /** As {@link #mtls(KeyMaterial, X509Certificate)}, on {@code port}, adding every request to {@code journal}. */
+    static HttpsServer mtls(KeyMaterial serverKeys, X509Certificate trust, int port, List<Seen> journal) throws Exception {
         char[] password = "stub".toCharArray();
         KeyStore keys = KeyStore.getInstance("PKCS12");
         keys.load(null, null);
@@ -60,7 +72,7 @@ final class ResourceServerStubs {
         tmf.init(anchors);
         SSLContext tls = SSLContext.getInstance("TLS");
         tls.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
-        HttpsServer server = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
+        HttpsServer server = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 16);
         server.setHttpsConfigurator(new HttpsConfigurator(tls) {
             @Override
             public void configure(HttpsParameters params) {
@@ -77,11 +89,10 @@ final class ResourceServerStubs {
             } catch (Exception e) {
                 // no client certificate
             }
-            if (token == null || bound == null || !bound.equals(presented)) {
-                answer(exchange, 401, presented == null ? "no client certificate" : "token not bound to this certificate");
-            } else {
-                answer(exchange, 200, "ok");
-            }
+            String why = token == null || bound == null || !bound.equals(presented)
+                    ? presented == null ? "no client certificate" : "token not bound to this certificate" : null;
+            journal.add(new Seen(exchange.getRequestHeaders().getFirst("Authorization"), null, presented, why == null ? 200 : 401, why));
+            answer(exchange, why == null ? 200 : 401, why == null ? "ok" : why);
         });
         server.start();
         return server;
@@ -89,10 +100,17 @@ final class ResourceServerStubs {
 
     /** RFC 9449 §4.3 and §7.1: one proof per request, never a {@code jti} twice, bound to the token's {@code cnf.jkt}. */
     static HttpServer dpop() throws IOException {
+        return dpop(0, new java.util.concurrent.CopyOnWriteArrayList<>());
+    }
+
+    /** As {@link #dpop()}, on {@code port}, adding every request to {@code journal}. */
+    static HttpServer dpop(int port, List<Seen> journal) throws IOException {
         Set<String> seen = ConcurrentHashMap.newKeySet();
-        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
+        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 16);
         server.createContext("/", exchange -> {
             String why = checkDpop(exchange, seen);
+            journal.add(new Seen(exchange.getRequestHeaders().getFirst("Authorization"), exchange.getRequestHeaders().getFirst("DPoP"),
+                    null, why == null ? 200 : 401, why));
             answer(exchange, why == null ? 200 : 401, why == null ? "ok" : why);
         });
         server.start();

@@ -39,6 +39,9 @@ final class Forbidden {
     final Map<String, String> tokens = new LinkedHashMap<>();
     int clientAssertions;
     int basicHeaders;
+    /** DPoP proofs seen on the wire: on token requests, and on the route's upstream requests. */
+    int tokenRequestProofs;
+    int upstreamProofs;
 
     /** Reads the configured credential files. */
     static Forbidden configured() throws IOException {
@@ -66,6 +69,7 @@ final class Forbidden {
         f.keyText("PKCS#12 private key", p12Key, Base64.getMimeEncoder(64, new byte[] { '\n' })
                 .encodeToString(p12.key().getEncoded()).lines().toList());
         f.exponent("PKCS#12 private key", (RSAPrivateKey) p12.key());
+        f.dpopKey(path("broker.identities.dpop.dpop-key-file"));
         String storeBytes = Base64.getEncoder().encodeToString(Files.readAllBytes(keyStore));
         f.chunks("PKCS#12 file", storeBytes, storeBytes.length() / 3);
         return f;
@@ -84,6 +88,10 @@ final class Forbidden {
                 String signature = assertion.substring(assertion.lastIndexOf('.') + 1);
                 secrets.put("client assertion's signature " + clientAssertions++, signature);
             }
+            String proof = event.getRequest().getHeader("DPoP");
+            if (proof != null) {
+                secrets.put("token request proof " + tokenRequestProofs++, proof);
+            }
             for (String secret : form.getOrDefault("client_secret", List.of())) {
                 secrets.put("client_secret form parameter", secret);
             }
@@ -95,6 +103,47 @@ final class Forbidden {
                             token.group(1));
                 }
             }
+        }
+    }
+
+    /**
+     * Adds what a route sent its upstream: the DPoP proofs (allowed nowhere) and the bound tokens (allowed in token
+     * answers only: the proofs door hands them out).
+     */
+    void addUpstream(WireMockServer upstream) {
+        for (ServeEvent event : upstream.getAllServeEvents()) {
+            String authorization = event.getRequest().getHeader("Authorization");
+            if (authorization != null) {
+                tokens.put("bound token sent upstream " + upstreamProofs, authorization.substring(authorization.indexOf(' ') + 1));
+            }
+            String proof = event.getRequest().getHeader("DPoP");
+            if (proof != null) {
+                secrets.put("upstream proof " + upstreamProofs++, proof);
+            }
+        }
+    }
+
+    /** The DPoP key file: its private key's PEM (past the header every P-256 key shares) and the JWK's {@code d}. */
+    private void dpopKey(Path file) throws IOException {
+        Matcher block = Pattern.compile("-----BEGIN PRIVATE KEY-----([^-]+)-----END PRIVATE KEY-----").matcher(Files.readString(file));
+        assertThat(block.find()).as("the DPoP key file's private key").isTrue();
+        List<String> lines = block.group(1).strip().lines().toList();
+        for (int i = 1; i < lines.size(); i++) {
+            secrets.put("DPoP private key, PEM line " + i, lines.get(i));
+        }
+        String body = block.group(1).replaceAll("\\s", "");
+        chunks("DPoP private key", body.substring(48), CHUNK / 2);
+        try {
+            java.security.interfaces.ECPrivateKey key = (java.security.interfaces.ECPrivateKey) KeyFactory.getInstance("EC")
+                    .generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(body)));
+            byte[] s = key.getS().toByteArray();
+            byte[] d = new byte[32];
+            int copy = Math.min(32, s.length);
+            System.arraycopy(s, s.length - copy, d, 32 - copy, copy);
+            secrets.put("DPoP private key's JWK d", Base64.getUrlEncoder().withoutPadding().encodeToString(d));
+            secrets.put("DPoP private key's d (decimal)", key.getS().toString().substring(0, 40));
+        } catch (GeneralSecurityException e) {
+            throw new IOException("cannot read the DPoP key back", e);
         }
     }
 

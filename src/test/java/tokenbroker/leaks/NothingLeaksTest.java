@@ -24,7 +24,9 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.Test;
+import com.github.tomakehurst.wiremock.WireMockServer;
 import tokenbroker.cache.RefreshSweeper;
+import tokenbroker.proxy.ProxyServers;
 import tokenbroker.cache.TokenSlot;
 import tokenbroker.testing.Broker;
 import tokenbroker.testing.Eventually;
@@ -34,8 +36,10 @@ import tokenbroker.testing.OnFakeTime;
  * docs/security.md, "What never leaves the broker", with every logger at {@code TRACE} ({@link TraceEverything}):
  * a whole scenario (every kind of credential, callers, good tokens, a rejected secret, a malformed answer, a
  * timeout, {@code force_refresh}, the three token endpoints, 401/403/404, {@code /v1/resources}, health and
- * metrics), then no client secret, private key, PKCS#12 password, federated or client assertion, caller secret or
- * access token in the log file, and no token or secret in any answer that is not a token answer.
+ * metrics, DPoP-bound tokens through the proofs door and a route that retries once with the upstream's nonce), then no
+ * client secret, private key (the DPoP key's PEM and JWK {@code d} included), PKCS#12 password, federated or client
+ * assertion, DPoP proof, caller secret or access token in the log file, and no token, proof or secret in any answer
+ * that is not a token answer.
  *
  * <p>So that the test cannot pass by logging nothing, it also requires DEBUG and TRACE lines from the broker's
  * libraries and its own refresh lines; and it requires that {@code io.quarkus.oidc.client}, asked for {@code TRACE}
@@ -55,6 +59,15 @@ class NothingLeaksTest extends OnFakeTime {
 
     @TestHTTPResource(value = "/health", management = true) // under the management root, /q
     URL managementHealth;
+
+    @Inject
+    ProxyServers servers;
+
+    @InjectLeakUpstream
+    WireMockServer upstream;
+
+    /** The proofs the proofs door handed out: allowed in its answers only. */
+    private final List<String> proofs = new ArrayList<>();
 
     /** Answers that are not token answers: they may hold no token. */
     private final List<Answer> others = new ArrayList<>();
@@ -115,6 +128,18 @@ class NothingLeaksTest extends OnFakeTime {
         for (String resource : LeakScenarioIdp.GOOD) {
             token("refreshed " + resource, as(app).get("/v1/tokens/{r}", resource), 200);
         }
+        // Sender-constrained tokens: the bearer door refuses them, the proofs door presents them, the route sends them.
+        other("native dpop", as(app).get("/v1/tokens/dpop"), 400);
+        other("proofs door, a bearer resource", as(app).queryParam("htm", "GET").queryParam("htu", "https://api.example/items")
+                .get("/v1/proofs/basic"), 400);
+        Response proof = as(app).queryParam("htm", "GET").queryParam("htu", "https://api.example/items").get("/v1/proofs/dpop");
+        token("proof dpop", proof, 200);
+        proofs.add(proof.path("dpop"));
+        int route = servers.port("dpop");
+        other("route dpop", routed(app, route, "/ok"), 200);
+        other("route dpop, nonce retry", routed(app, route, "/nonce"), 200);
+        other("route dpop, upstream error", routed(app, route, "/fail"), 502);
+        other("route dpop 401", routed(WRONG_CALLER_SECRET, route, "/ok"), 401);
         // What operators see.
         other("resources, app", as(app).get("/v1/resources"), 200);
         other("resources, limited", as(limited).get("/v1/resources"), 200);
@@ -126,6 +151,10 @@ class NothingLeaksTest extends OnFakeTime {
 
         Forbidden forbidden = Forbidden.configured();
         forbidden.addWire(idp);
+        forbidden.addUpstream(upstream);
+        for (int i = 0; i < proofs.size(); i++) {
+            forbidden.tokens.put("proof of the proofs door " + i, proofs.get(i));
+        }
         checkTheScenarioHappened(forbidden);
         String log = readLog();
 
@@ -147,7 +176,9 @@ class NothingLeaksTest extends OnFakeTime {
         assertThat(forbidden.clientAssertions).as("client assertions sent (PEM, PKCS#12, Entra, federated)")
                 .isGreaterThanOrEqualTo(12);
         assertThat(forbidden.basicHeaders).as("client_secret_basic requests").isGreaterThanOrEqualTo(4);
-        assertThat(forbidden.secrets).containsKey("client_secret form parameter");
+        assertThat(forbidden.secrets).containsKey("client_secret form parameter").containsKey("DPoP private key's JWK d");
+        assertThat(forbidden.tokenRequestProofs).as("DPoP proofs on token requests").isGreaterThanOrEqualTo(2);
+        assertThat(forbidden.upstreamProofs).as("DPoP proofs sent upstream (the nonce retry included)").isGreaterThanOrEqualTo(4);
         assertThat(forbidden.tokens.keySet()).as("tokens issued")
                 .anyMatch(k -> k.contains("(leak-at)")).anyMatch(k -> k.contains("(leak-malformed)"))
                 .anyMatch(k -> k.contains("(leak-late)"));
@@ -217,6 +248,10 @@ class NothingLeaksTest extends OnFakeTime {
 
     private static RequestSpecification as(String callerSecret) {
         return Broker.api().header("X-IDENTITY-HEADER", callerSecret);
+    }
+
+    private static Response routed(String callerSecret, int port, String path) {
+        return given().header("X-IDENTITY-HEADER", callerSecret).get("http://127.0.0.1:" + port + path);
     }
 
     private static Response msi(String callerSecret, String resource) {

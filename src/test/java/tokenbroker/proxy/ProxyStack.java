@@ -25,12 +25,16 @@ import tokenbroker.testing.WireMockIdp;
  * {@code retry-post} and {@code metered} (resources of their own, for the 401 retry), {@code first} and {@code expiry} (resources whose
  * first token fails at start-up), {@code stream}, {@code slow} (a 1 s timeout), {@code untrusted} (no CA file),
  * {@code wrong-name} ({@code https://localhost}, which the certificate does not name), {@code closed} (nothing
- * listens).
+ * listens), {@code dpop} and {@code dpop-nonce} (resources {@value #DPOP} and {@value #DPOP_NONCE} of the DPoP
+ * identity {@code dpop}).
  */
 public class ProxyStack extends WireMockIdp {
 
     static final String APP = "app";
     static final String OTHER = "other";
+    /** Resources of the DPoP identity {@code dpop} (routes {@code dpop} and {@code dpop-nonce}); both fail at start-up. */
+    static final String DPOP = "proxy-dpop";
+    static final String DPOP_NONCE = "proxy-dpop-nonce";
 
     static WireMockServer upstream;
     static StreamingUpstream streaming;
@@ -76,8 +80,25 @@ public class ProxyStack extends WireMockIdp {
             route(config, "wrong-name", "https://localhost:" + upstream.httpsPort() + "/base", "proxy-main", tls);
             route(config, "closed", "https://127.0.0.1:" + closedPort() + "/base", "proxy-main", tls);
 
+            // DPoP (dpop=true): a second identity, so every resource names its identity.
+            config.put("broker.identities.dpop.client-id", "broker-test-dpop");
+            config.put("broker.identities.dpop.token-url", config.get("broker.identities.main.token-url"));
+            config.put("broker.identities.dpop.secret-file", write("dpop.secret", "secret-dpop-" + randomWord(24) + "\n").toString());
+            config.put("broker.identities.dpop.dpop", "true");
+            resource(config, DPOP, IdpStubs.BOOT_503 + DPOP);
+            resource(config, DPOP_NONCE, IdpStubs.BOOT_503 + DPOP_NONCE);
+            route(config, "dpop", https + "/base", DPOP, tls);
+            route(config, "dpop-nonce", https + "/base", DPOP_NONCE, tls);
+            for (String key : new java.util.ArrayList<>(config.keySet())) {
+                if (key.startsWith("broker.resources.") && key.endsWith(".scopes")) {
+                    String name = key.substring("broker.resources.".length(), key.length() - ".scopes".length());
+                    config.putIfAbsent("broker.resources." + name + ".identity", name.startsWith("proxy-dpop") ? "dpop" : "main");
+                }
+            }
+
             config.put("broker.callers." + APP + ".secret-file", write(APP + ".secret", "caller-app-" + randomWord(24) + "\n").toString());
-            config.put("broker.callers." + APP + ".resources", "proxy-main,proxy-retry,proxy-retry-post,proxy-metered,proxy-first,proxy-expiry");
+            config.put("broker.callers." + APP + ".resources", "proxy-main,proxy-retry,proxy-retry-post,proxy-metered,proxy-first,proxy-expiry,"
+                    + DPOP + "," + DPOP_NONCE);
             config.put("broker.callers." + OTHER + ".secret-file", write(OTHER + ".secret", "caller-other-" + randomWord(24) + "\n").toString());
             config.put("broker.callers." + OTHER + ".resources", "contract");
             return config;

@@ -19,8 +19,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -30,9 +28,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import tokenbroker.cache.ResourceStatus;
 import tokenbroker.cache.TokenCache;
-import tokenbroker.testing.Eventually;
 import tokenbroker.testing.AppClock;
 import tokenbroker.testing.FakeClock;
 import tokenbroker.testing.IdpStubs;
@@ -178,19 +174,8 @@ class ProxyTokensTest {
         assertThat(statuses.subList(firstRefusal, statuses.size())).containsOnly(503);
     }
 
-    /** Holds the application's clock at a whole second past the backoff of the resource's failed start-up request. */
     private FakeClock pastBackoff(String resource) {
-        ResourceStatus status = Eventually.until(resource + " idle", Duration.ofSeconds(20), () -> {
-            ResourceStatus s = cache.slot(resource).status();
-            return "refreshing".equals(s.state()) ? null : s;
-        });
-        // From the application's clock, which may run ahead of the real one after other tests moved it.
-        Instant start = clock.hold().truncatedTo(ChronoUnit.SECONDS).plusSeconds(1);
-        if (status.retryAt() != null && status.retryAt().isAfter(start)) {
-            start = status.retryAt().truncatedTo(ChronoUnit.SECONDS).plusSeconds(1);
-        }
-        clock.set(start);
-        return clock;
+        return Backoffs.pastBackoff(clock, cache, resource);
     }
 
     /** An unsigned JWT with only {@code exp}: the upstream never checks it, the test reads it. */
