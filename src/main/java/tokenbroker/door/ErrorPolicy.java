@@ -98,6 +98,19 @@ public final class ErrorPolicy {
                 + (tls ? "TLS: " : "") + root.getClass().getSimpleName() + ")", null);
     }
 
+    /**
+     * The upstream's answer broke off before its declared end, and the broker had not begun the caller's answer (it
+     * reads small answers whole before it writes them): the broker's 502 rather than a cut answer; its silence for the
+     * route's timeout is a 504 as before the answer began.
+     */
+    public static ErrorAnswer upstreamCut(String route, Duration timeout, Throwable failure) {
+        if (failure instanceof TimeoutException) {
+            return upstream(route, timeout, failure);
+        }
+        return new ErrorAnswer(502, "upstream_interrupted", "the upstream of route " + route
+                + " ended its answer before the length it declared", null);
+    }
+
     /** What the HTTP layer answers by itself: no such path, a method other than GET, a malformed request. */
     public static ErrorAnswer forStatus(int status) {
         return switch (status) {

@@ -13,6 +13,7 @@ import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.RequestOptions;
 import java.util.regex.Pattern;
 import tokenbroker.cache.Take;
+import tokenbroker.door.ErrorPolicy;
 import tokenbroker.door.TokenOutcome;
 import tokenbroker.token.AccessToken;
 
@@ -30,6 +31,9 @@ final class Exchange {
 
     /** A Bearer or DPoP challenge with {@code error="invalid_token"} (RFC 6750 §3.1, RFC 9449 §7.1), in any challenge. */
     private static final Pattern INVALID_TOKEN = Pattern.compile("(?i)(?:^|[\\s,])(?:bearer|dpop)\\b.*\\berror\\s*=\\s*\"?invalid_token\\b");
+
+    /** Answers up to this size are read whole and written at once; larger ones stream. */
+    static final int SMALL_BODY = 16 * 1024;
 
     private final RouteProxy route;
     private final HttpServerRequest request;
@@ -97,7 +101,7 @@ final class Exchange {
         ForwardedHeaders.toUpstream(request.headers(), headers, route.route.requireMetadata());
         headers.set(HttpHeaders.HOST, route.route.hostHeader());
         if (route.bound == null) {
-            headers.set(HttpHeaders.AUTHORIZATION, "Bearer " + token.value());
+            headers.set(HttpHeaders.AUTHORIZATION, route.bearer(token));
         } else if (!route.bound.set(route, request, upstream, target, token, started)) {
             return;
         }
@@ -153,21 +157,59 @@ final class Exchange {
         String length = answer.getHeader(HttpHeaders.CONTENT_LENGTH);
         if (length != null) {
             response.putHeader(HttpHeaders.CONTENT_LENGTH, length);
+            if (small(length)) {
+                // A small answer of known length leaves in one write, head and body together (a pipe writes the
+                // head with the first chunk, then the end: two writes, two system calls). Memory stays bounded:
+                // at most SMALL_BODY bytes per exchange.
+                answer.body().onComplete(body -> {
+                    if (body.succeeded()) {
+                        response.end(body.result());
+                        route.meters.answered(answer.statusCode(), System.nanoTime() - started);
+                    } else {
+                        // Nothing of the answer has left yet: the caller gets the broker's 502 (or 504), not a cut.
+                        answer.request().reset();
+                        route.refuse(request, ErrorPolicy.upstreamCut(route.route.name(), route.route.timeout(), body.cause()),
+                                started);
+                    }
+                });
+                return;
+            }
         } else if (carriesBody(answer.statusCode()) && request.version() == HttpVersion.HTTP_1_1) {
             response.setChunked(true);
         }
         answer.pipe().endOnFailure(false).to(response).onComplete(piped -> {
             if (piped.succeeded()) {
                 route.meters.answered(answer.statusCode(), System.nanoTime() - started);
-                return;
+            } else {
+                interrupted(answer, response);
             }
-            // Either side failed mid-body: end both, so that the caller sees a cut answer, not a short complete one.
-            answer.request().reset();
-            if (!response.closed()) {
-                request.connection().close();
-            }
-            route.meters.refused("upstream_interrupted", System.nanoTime() - started);
         });
+    }
+
+    /** Either side failed mid-body: end both, so that the caller sees a cut answer, not a short complete one. */
+    private void interrupted(HttpClientResponse answer, HttpServerResponse response) {
+        answer.request().reset();
+        if (!response.closed()) {
+            request.connection().close();
+        }
+        route.meters.refused("upstream_interrupted", System.nanoTime() - started);
+    }
+
+    /** Whether a {@code Content-Length} (as the upstream's codec accepted it: digits) is at most {@link #SMALL_BODY}. */
+    private static boolean small(String length) {
+        int n = length.length();
+        if (n == 0 || n > 5) {
+            return false;
+        }
+        int value = 0;
+        for (int i = 0; i < n; i++) {
+            char c = length.charAt(i);
+            if (c < '0' || c > '9') {
+                return false;
+            }
+            value = value * 10 + (c - '0');
+        }
+        return value <= SMALL_BODY;
     }
 
     private boolean mayRetry() {

@@ -2,10 +2,7 @@ package tokenbroker.proxy;
 
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpHeaders;
-import java.util.HashSet;
-import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Which headers cross a route, each way. Hop-by-hop headers (RFC 9110 §7.6.1: {@code Connection} and every header it
@@ -17,50 +14,61 @@ import java.util.Set;
  */
 final class ForwardedHeaders {
 
-    private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-connection", "te", "trailer",
+    // Case-insensitive name sets that look a name up without lower-casing it (no String made per header): Vert.x's
+    // header map hashes and compares names ignoring case. Filled here and only read afterwards.
+    private static final MultiMap HOP_BY_HOP = names("connection", "keep-alive", "proxy-connection", "te", "trailer",
             "transfer-encoding", "upgrade", "proxy-authorization", "proxy-authenticate");
-    private static final Set<String> NOT_UPSTREAM = Set.of("host", "authorization", RouteGuard.CALLER_SECRET.toLowerCase(Locale.ROOT),
-            "expect", "content-length");
+    private static final MultiMap NOT_UPSTREAM = names("host", "authorization", RouteGuard.CALLER_SECRET, "expect",
+            "content-length");
+    private static final MultiMap NOT_TO_CALLER = names("content-length");
 
     private ForwardedHeaders() {
     }
 
     /** Copies the caller's headers that may reach the upstream; the caller sets Host, Authorization and framing. */
     static void toUpstream(MultiMap from, MultiMap to, boolean dropMetadata) {
-        Set<String> named = connectionNamed(from);
+        MultiMap named = connectionNamed(from);
         for (Map.Entry<String, String> header : from) {
-            String name = header.getKey().toLowerCase(Locale.ROOT);
-            if (HOP_BY_HOP.contains(name) || NOT_UPSTREAM.contains(name) || named.contains(name)
-                    || (dropMetadata && name.equals("metadata"))) {
+            String name = header.getKey();
+            if (HOP_BY_HOP.contains(name) || NOT_UPSTREAM.contains(name) || (named != null && named.contains(name))
+                    || (dropMetadata && name.equalsIgnoreCase("metadata"))) {
                 continue;
             }
-            to.add(header.getKey(), header.getValue());
+            to.add(name, header.getValue());
         }
     }
 
     /** Copies the upstream's headers to the caller's answer, hop-by-hop ones (and framing) left out. */
     static void toCaller(MultiMap from, MultiMap to) {
-        Set<String> named = connectionNamed(from);
+        MultiMap named = connectionNamed(from);
         for (Map.Entry<String, String> header : from) {
-            String name = header.getKey().toLowerCase(Locale.ROOT);
-            if (HOP_BY_HOP.contains(name) || named.contains(name) || name.equals("content-length")) {
+            String name = header.getKey();
+            if (HOP_BY_HOP.contains(name) || NOT_TO_CALLER.contains(name) || (named != null && named.contains(name))) {
                 continue;
             }
-            to.add(header.getKey(), header.getValue());
+            to.add(name, header.getValue());
         }
     }
 
-    /** The headers that {@code Connection} names: hop-by-hop too (RFC 9110 §7.6.1). */
-    private static Set<String> connectionNamed(MultiMap headers) {
-        if (!headers.contains(HttpHeaders.CONNECTION)) {
-            return Set.of();
+    private static MultiMap names(String... names) {
+        MultiMap set = MultiMap.caseInsensitiveMultiMap();
+        for (String name : names) {
+            set.add(name, "");
         }
-        Set<String> named = new HashSet<>();
+        return set;
+    }
+
+    /** The headers that {@code Connection} names, hop-by-hop too (RFC 9110 §7.6.1); {@code null} when none. */
+    private static MultiMap connectionNamed(MultiMap headers) {
+        if (!headers.contains(HttpHeaders.CONNECTION)) {
+            return null;
+        }
+        MultiMap named = MultiMap.caseInsensitiveMultiMap();
         for (String value : headers.getAll(HttpHeaders.CONNECTION)) {
             for (String token : value.split(",")) {
-                String name = token.strip().toLowerCase(Locale.ROOT);
+                String name = token.strip();
                 if (!name.isEmpty()) {
-                    named.add(name);
+                    named.add(name, "");
                 }
             }
         }

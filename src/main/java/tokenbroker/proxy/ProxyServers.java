@@ -133,7 +133,11 @@ public class ProxyServers {
                     .setHttp2ClearTextEnabled(false)
                     .setHandle100ContinueAutomatically(true)
                     .setDecompressionSupported(false)
-                    .setCompressionSupported(false);
+                    .setCompressionSupported(false)
+                    // No WebSocket here (Upgrade is hop-by-hop and dropped): without these, Vert.x puts a WebSocket
+                    // extension handler in every connection's pipeline, which each request and answer passes through.
+                    .setPerMessageWebSocketCompressionSupported(false)
+                    .setPerFrameWebSocketCompressionSupported(false);
             RouteProxy proxy = new RouteProxy(route, tokens, certificateClients != null ? certificateClients.client() : client, meters,
                     authorization);
             if (certificateClients != null) {

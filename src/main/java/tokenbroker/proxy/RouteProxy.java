@@ -1,5 +1,6 @@
 package tokenbroker.proxy;
 
+import io.netty.util.AsciiString;
 import io.quarkus.logging.Log;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpClient;
@@ -14,6 +15,7 @@ import tokenbroker.door.TokenOutcome;
 import tokenbroker.door.TokenRequest;
 import tokenbroker.door.TokenService;
 import tokenbroker.metrics.RouteMeters;
+import tokenbroker.token.AccessToken;
 
 /**
  * One route's request handler, the proxy's door: guards the request, asks the token service for the route's token
@@ -37,6 +39,21 @@ final class RouteProxy implements Handler<HttpServerRequest> {
     HttpClient client;
     private final TokenService tokens;
     private final RouteGuard guard;
+    /** The last token's {@code Authorization} value, encoded once; read and written on this listener's loop only. */
+    private BearerValue bearer;
+
+    /**
+     * An {@code Authorization: Bearer} value made once per token rather than concatenated (1-2 kB copied) on every
+     * request; as an {@link AsciiString}, Vert.x validates it as bytes, and its cached {@code toString()} is what
+     * Vert.x's HTTP/1 client copies into Netty's request (which then writes it char by char: no way around that from
+     * here; see BENCHMARKS.md).
+     */
+    private record BearerValue(AccessToken token, CharSequence value) {
+        @Override
+        public String toString() {
+            return "BearerValue[value=<redacted>]"; // a record prints its fields; this one holds the token
+        }
+    }
 
     RouteProxy(RouteSpec route, TokenService tokens, HttpClient client, RouteMeters meters, BoundAuthorization bound) {
         this.route = route;
@@ -66,6 +83,29 @@ final class RouteProxy implements Handler<HttpServerRequest> {
         }
         Exchange exchange = new Exchange(this, request, target, started);
         exchange.start(tokens.decide(tokenRequest(request, false)));
+    }
+
+    /** The {@code Authorization} value for a bearer {@code token}: the same bytes for every request that carries it. */
+    CharSequence bearer(AccessToken token) {
+        BearerValue last = bearer;
+        if (last != null && last.token() == token) {
+            return last.value();
+        }
+        String value = "Bearer " + token.value();
+        // Only a value of visible ASCII is pre-encoded; anything else stays a String, which Vert.x validates (and refuses).
+        BearerValue now = new BearerValue(token, printableAscii(value) ? new AsciiString(value) : value);
+        bearer = now;
+        return now.value();
+    }
+
+    private static boolean printableAscii(String value) {
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c < 0x20 || c > 0x7e) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The route's token, as the token service is asked for it; {@code force} after an upstream 401. */

@@ -64,6 +64,31 @@ class ProxyStreamingTest {
         }
     }
 
+    @Test
+    void anAnswerCutShort_isNeverPassedOnAsComplete() throws IOException {
+        // Small (read whole before it is written): nothing has left, so the broker answers 502 upstream_interrupted.
+        String small = cut(1000, 400);
+        assertThat(small).startsWith("HTTP/1.1 502").containsIgnoringCase("x-token-broker-error: true")
+                .contains("\"error\":\"upstream_interrupted\"");
+        // Streamed: the head has left with the first bytes; the caller's connection closes before the declared end.
+        long streamed = 1 << 20;
+        assertThat(Exchange.SMALL_BODY).isLessThan(256 << 10);
+        String big = cut(streamed, 256 << 10);
+        assertThat(big).startsWith("HTTP/1.1 200").containsIgnoringCase("content-length: " + streamed);
+        assertThat(big.length() - big.indexOf("\r\n\r\n") - 4).isLessThan((int) streamed);
+    }
+
+    /** Everything a caller reads, up to the connection's close, for an upstream answer of {@code bytes} cut after {@code send}. */
+    private String cut(long bytes, int send) throws IOException {
+        try (Socket socket = new Socket("127.0.0.1", servers.port("stream"))) {
+            socket.setSoTimeout(30_000); // a broker that kept the connection open would fail here, not hang
+            socket.getOutputStream().write(("GET /big/cut?bytes=" + bytes + "&send=" + send + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                    + "X-IDENTITY-HEADER: " + ProxyStack.secret(ProxyStack.APP) + "\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.ISO_8859_1));
+            return new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+        }
+    }
+
     private void upAndDown(long seed, long size) {
         String expected = sha256(new Generated(seed, size));
         HttpResponse<String> upload = Routes.send(Routes.request(servers.port("stream"), "/big/upload").timeout(LIMIT)

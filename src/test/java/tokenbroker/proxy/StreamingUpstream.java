@@ -16,7 +16,7 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * An HTTPS upstream that streams, on a Vert.x instance of its own: {@code POST /big/upload} answers the SHA-256 and
  * length of the body it read, {@code GET /big/download?seed=S&bytes=N} sends {@link Generated} bytes, with back
- * pressure both ways. WireMock keeps every request body in memory (for matching and its journal), which a 512 MiB
+ * pressure both ways; {@code GET /big/cut?bytes=N&send=M} declares N bytes, sends M and closes. WireMock keeps every request body in memory (for matching and its journal), which a 512 MiB
  * body must not meet in the broker's own test JVM; the JDK's HTTPS server was too slow for it (about 5 MB/s here).
  */
 final class StreamingUpstream implements AutoCloseable {
@@ -54,6 +54,15 @@ final class StreamingUpstream implements AutoCloseable {
             HttpServerResponse response = request.response().putHeader("Content-Type", "application/octet-stream")
                     .putHeader("Content-Length", Long.toString(bytes));
             write(response, new Generated(seed, bytes), new byte[64 * 1024]);
+        } else if (request.path().equals("/big/cut")) {
+            // Declares bytes=N, sends the first send=M of them, then closes the connection: an answer cut short.
+            long bytes = Long.parseLong(request.getParam("bytes"));
+            int send = Integer.parseInt(request.getParam("send"));
+            byte[] part = new byte[send];
+            new Generated(1, send).read(part, 0, send);
+            HttpServerResponse response = request.response().putHeader("Content-Type", "application/octet-stream")
+                    .putHeader("Content-Length", Long.toString(bytes));
+            response.write(Buffer.buffer(part)).onComplete(written -> vertx.setTimer(100, t -> request.connection().close()));
         } else {
             request.response().setStatusCode(404).end();
         }
