@@ -3,9 +3,9 @@ package tokenbroker.files;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
-import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
 import org.eclipse.microprofile.health.Readiness;
 import org.eclipse.microprofile.health.Startup;
+import tokenbroker.health.ReadyReport;
 
 /**
  * Readiness and start-up of the token files: UP only while every file of a required resource holds a servable
@@ -25,16 +25,11 @@ public class TokenFilesReadyCheck implements HealthCheck {
 
     @Override
     public HealthCheckResponse call() {
-        HealthCheckResponseBuilder response = HealthCheckResponse.named("token-files");
-        boolean up = true;
+        ReadyReport report = ReadyReport.named("token-files");
         for (FileStatus status : files.statuses()) {
-            boolean required = status.required();
-            up &= !required || FileStatus.WRITTEN.equals(status.state());
-            response.withData(status.name(), status.state() + (required ? "" : " (optional)"));
-            if (status.lastError() != null) {
-                response.withData(status.name() + ".last_error", status.lastError());
-            }
+            report.entry(status.name(), status.state(), status.required(), FileStatus.WRITTEN.equals(status.state()))
+                    .detail(status.name(), "last_error", status.lastError());
         }
-        return response.status(up).build();
+        return report.build();
     }
 }

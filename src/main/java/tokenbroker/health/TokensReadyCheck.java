@@ -3,7 +3,6 @@ package tokenbroker.health;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
-import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
 import org.eclipse.microprofile.health.Readiness;
 import org.eclipse.microprofile.health.Startup;
 import tokenbroker.cache.ResourceStatus;
@@ -28,20 +27,16 @@ public class TokensReadyCheck implements HealthCheck {
 
     @Override
     public HealthCheckResponse call() {
-        HealthCheckResponseBuilder response = HealthCheckResponse.named("tokens");
-        boolean up = true;
+        ReadyReport report = ReadyReport.named("tokens");
         for (TokenSlot slot : cache.slots()) {
             ResourceStatus status = slot.status();
             String name = status.resource().name();
-            up &= status.servable() || !status.resource().required();
-            response.withData(name, status.state() + (status.resource().required() ? "" : " (optional)"));
+            report.entry(name, status.state(), status.resource().required(), status.servable());
             if (status.expiresAt() != null) {
-                response.withData(name + ".expires_on", status.expiresAt().getEpochSecond());
+                report.detail(name, "expires_on", status.expiresAt().getEpochSecond());
             }
-            if (status.lastFailure() != null) {
-                response.withData(name + ".last_error", status.lastFailure().describe());
-            }
+            report.detail(name, "last_error", status.lastFailure() != null ? status.lastFailure().describe() : null);
         }
-        return response.status(up).build();
+        return report.build();
     }
 }
