@@ -13,6 +13,8 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BENCH_DIR="$ROOT/bench"
+# shellcheck source=bench/nginx-lib.sh
+. "$BENCH_DIR/nginx-lib.sh"
 SECS=${BENCH_SECONDS:-20}
 OUT=${BENCH_OUT:-$ROOT/BENCHMARKS.md}
 log() { printf '[proxy-bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
@@ -43,20 +45,9 @@ python3 -c 'import json; print(json.dumps({"value": [{"id": str(i), "displayName
 head -c $((100 * 1024 * 1024)) /dev/zero >"$WORK/big.bin"
 chmod 644 "$WORK/users.json" "$WORK/big.bin"
 PLAIN=$(free_port); TLS=$(free_port)
-mkdir -p "$WORK/nginx/logs" "$WORK/nginx/tmp"
-cat >"$WORK/nginx/nginx.conf" <<CONF
-worker_processes 1;
-daemon off;
-pid $WORK/nginx/nginx.pid;
-error_log $WORK/nginx/logs/error.log warn;
-events { worker_connections 1024; }
-http {
-    access_log off;
-    client_body_temp_path $WORK/nginx/tmp/body;
-    proxy_temp_path $WORK/nginx/tmp/proxy;
-    fastcgi_temp_path $WORK/nginx/tmp/fastcgi;
-    uwsgi_temp_path $WORK/nginx/tmp/uwsgi;
-    scgi_temp_path $WORK/nginx/tmp/scgi;
+mkdir -p "$WORK/nginx"
+nginx_preamble "$WORK/nginx" 1 >"$WORK/nginx/nginx.conf"
+cat >>"$WORK/nginx/nginx.conf" <<CONF
     sendfile on; tcp_nodelay on; keepalive_timeout 75s; keepalive_requests 100000000; server_tokens off;
     default_type application/json;
     server {
@@ -116,7 +107,19 @@ fi
 timeout 60 wrk -t2 -c64 -d"$((SECS / 2 + 1))s" "http://127.0.0.1:$RPLAIN/users" >/dev/null
 timeout 60 wrk -t2 -c64 -d"$((SECS / 2 + 1))s" "http://127.0.0.1:$RTLS/users" >/dev/null
 rate() { timeout $((SECS + 30)) python3 "$BENCH_DIR/rate.py" "$1" 500 "$SECS" 8 "${@:2}"; }
-wrk_rps() { timeout $((SECS + 30)) wrk -t2 -c64 -d"${SECS}s" --latency "$1" | awk '/^Requests\/sec/ {print $2}'; }
+# CPU time (user + system, from /proc/<pid>/stat) of the broker and of nginx's worker over one wrk run, per request:
+# what a caller pays in a pod with a CPU limit, and the figure least moved by other load on a shared machine.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+NGINX_WORKER=""
+wrk_rps() {
+    [ -n "$NGINX_WORKER" ] || NGINX_WORKER=$(pgrep -P "$(cat "$WORK/nginx/nginx.pid")" | head -1)
+    local b0 n0 out
+    b0=$(cpu_ticks "$BROKER"); n0=$(cpu_ticks "$NGINX_WORKER")
+    out=$(timeout $((SECS + 30)) wrk -t2 -c64 -d"${SECS}s" --latency "$1")
+    echo "$out" | awk -v b="$(( $(cpu_ticks "$BROKER") - b0 ))" -v n="$(( $(cpu_ticks "$NGINX_WORKER") - n0 ))" \
+        -v hz="$(getconf CLK_TCK)" '/requests in/ {r = $1} /^Requests\/sec/ {rps = $2}
+        END {printf "%s:%.1f:%.1f\n", rps, b / hz * 1e6 / r, n / hz * 1e6 / r}'
+}
 declare -A R
 log "latency at 500 req/s"
 R[lat_direct_plain]=$(rate "http://127.0.0.1:$PLAIN/v1.0/users")
@@ -152,7 +155,8 @@ python3 - "$OUT" "$SECS" "$LOAD_BEFORE" "$LOAD_AFTER" "$RSS_IDLE" "$RSS_MAX" "$F
 import json, sys, datetime, os
 out, secs, lb, la, idle, peak, failed, commit = sys.argv[1:9]
 ld, lp, td, tp = (json.loads(a) for a in sys.argv[9:13])
-rdp, rpp, rdt, rpt = (float(a) for a in sys.argv[13:17])
+# each throughput run: requests/s, then broker and nginx CPU microseconds per request
+(rdp, _, ndp), (rpp, bpp, npp), (rdt, _, ndt), (rpt, bpt, npt) = (tuple(float(x) for x in a.split(":")) for a in sys.argv[13:17])
 trial = " (TRIAL)" if int(secs) < 20 else ""
 lines = [
     "<!-- proxy-results:start -->",
@@ -167,6 +171,8 @@ lines = [
     f"| p99 at 500 req/s, TLS upstream | {td['p99_ms']} ms | {tp['p99_ms']} ms | {tp['p99_ms'] - td['p99_ms']:+.3f} ms |",
     f"| max req/s (wrk -t2 -c64), plain | {rdp:.0f} | {rpp:.0f} | {rpp / rdp:.2f}x |",
     f"| max req/s (wrk -t2 -c64), TLS upstream | {rdt:.0f} | {rpt:.0f} | {rpt / rdt:.2f}x |",
+    f"| CPU per request (wrk -t2 -c64), plain: broker, nginx | nginx {ndp:.0f} µs | broker {bpp:.0f} µs + nginx {npp:.0f} µs | |",
+    f"| CPU per request (wrk -t2 -c64), TLS upstream: broker, nginx | nginx {ndt:.0f} µs | broker {bpt:.0f} µs + nginx {npt:.0f} µs | |",
     f"| broker RSS, idle vs 64 concurrent 100 MiB downloads | {idle} MiB | {peak} MiB | +{int(peak) - int(idle)} MiB ({failed} failed) |",
     "",
     f"Rates achieved at the 500 req/s target: direct {ld['rate']}/{td['rate']}, proxy {lp['rate']}/{tp['rate']} "

@@ -25,6 +25,8 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BENCH_DIR="$ROOT/bench"
+# shellcheck source=bench/nginx-lib.sh
+. "$BENCH_DIR/nginx-lib.sh"
 cd "$ROOT"
 
 SECS=${BENCH_SECONDS:-30}
@@ -301,21 +303,10 @@ put imds_bytes "$(wc -c <"$WORK/imds.json")"
 # ---------------------------------------------------------------------------------------------------------------
 # nginx: its own prefix and config, loopback only, the same body and headers as the broker.
 NGINX_PORT=$(free_port 0)
-mkdir -p "$WORK/nginx/logs" "$WORK/nginx/tmp"
+mkdir -p "$WORK/nginx"
+nginx_preamble "$WORK/nginx" $NGINX_WORKERS >"$WORK/nginx/nginx.conf"
 chmod -R 755 "$WORK/nginx"
-cat >"$WORK/nginx/nginx.conf" <<EOF
-worker_processes $NGINX_WORKERS;
-daemon off;
-pid $WORK/nginx/nginx.pid;
-error_log $WORK/nginx/logs/error.log warn;
-events { worker_connections 1024; }
-http {
-    access_log off;
-    client_body_temp_path $WORK/nginx/tmp/body;
-    proxy_temp_path $WORK/nginx/tmp/proxy;
-    fastcgi_temp_path $WORK/nginx/tmp/fastcgi;
-    uwsgi_temp_path $WORK/nginx/tmp/uwsgi;
-    scgi_temp_path $WORK/nginx/tmp/scgi;
+cat >>"$WORK/nginx/nginx.conf" <<EOF
     sendfile on;
     tcp_nopush on;
     tcp_nodelay on;
