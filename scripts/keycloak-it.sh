@@ -52,6 +52,10 @@ flock 9
 
 say() { printf '[keycloak-it.sh] %s %s\n' "$(date +%T)" "$*"; }
 
+# pom.xml passes Maven's local repository (keycloak.sh fetches the distribution into it); an expression that Maven
+# left unresolved is no path.
+case "${MAVEN_REPO_LOCAL:-}" in *'${'*) unset MAVEN_REPO_LOCAL ;; esac
+
 if [ "$(cat "$DIR/run.owner" 2>/dev/null)" = "$owner" ] && [ "$(cat "$DIR/run.state" 2>/dev/null)" = ready ] \
     && "${KC[@]}" status --dir "$DIR" 9>&- >/dev/null 2>&1; then
   say "Keycloak of run $owner already up"
@@ -60,7 +64,7 @@ fi
 
 printf '%s\n' "$owner" >"$DIR/run.owner"
 printf 'starting\n' >"$DIR/run.state"
-say "starting Keycloak for run $owner"
+say "starting Keycloak for run $owner (local repository: ${MAVEN_REPO_LOCAL:-the default})"
 "${KC[@]}" stop --dir "$DIR" 9>&- || true
 started=false
 for attempt in 1 2 3; do
