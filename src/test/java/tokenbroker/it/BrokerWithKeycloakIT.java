@@ -36,8 +36,8 @@ import tokenbroker.it.TokenPoller.Observation;
  * real Keycloak: grants with a secret and with signed JWTs, proactive refresh across two token lifetimes, a secret
  * rotated without a restart, a rejected secret, and an outage of the network to Keycloak.
  *
- * <p>The long waits overlap: a caller starts before the first test and asks every 300 ms for two token lifetimes
- * (85 s) while the other tests run; {@link #refresh_acrossTwoLifetimes_isProactive_andOneIdpRequestPerRefresh}
+ * <p>The long waits overlap: a caller starts before the first test and asks every 300 ms for a token lifetime and
+ * a half (65 s) while the other tests run; {@link #refresh_acrossALifetimeAndAHalf_isProactive_andOneIdpRequestPerRefresh}
  * then checks what it saw. The outage is a {@link BlackHoleRelay} that only the {@code outage-*} resources go
  * through (clients of their own: their grants are not counted with the caller's), so it runs meanwhile.
  */
@@ -46,9 +46,13 @@ import tokenbroker.it.TokenPoller.Observation;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class BrokerWithKeycloakIT {
 
-    /** Two lifetimes of the realm's 40 s tokens, and a little more. */
+    /**
+     * The realm's 40 s tokens, watched for one lifetime and a half, and a little more (65 s): every token the caller
+     * sees passes its half-life and the point where a broker that refreshes at the last moment would serve 10 s,
+     * and at least two refreshes fall in the window. Not shorter: test 6 needs a minute anyway.
+     */
     private static final Duration LIFETIME = Duration.ofSeconds(40);
-    private static final Duration TWO_LIFETIMES = LIFETIME.multipliedBy(2).plusSeconds(5);
+    private static final Duration WATCHED = LIFETIME.plus(LIFETIME.dividedBy(2)).plusSeconds(5);
     private static final Duration MIN_SERVE_TTL = Duration.ofSeconds(10);
     private static final Duration BACKOFF_MAX = Duration.ofSeconds(60);
 
@@ -64,7 +68,7 @@ class BrokerWithKeycloakIT {
     void brokerReady_andCallerStarted() throws InterruptedException {
         LaunchedBroker.await("the broker is ready", Duration.ofSeconds(60), () -> LaunchedBroker.health("ready").statusCode() == 200);
         if (caller == null) {
-            caller = TokenPoller.start(LaunchedBroker.uri(), List.of("secret", "jwt"), Duration.ofMillis(300), TWO_LIFETIMES);
+            caller = TokenPoller.start(LaunchedBroker.uri(), List.of("secret", "jwt"), Duration.ofMillis(300), WATCHED);
             idleTokenConnection = IdleConnection.open(LaunchedBroker.uri().getPort(), "/v1/tokens/secret");
             idleManagementConnection = IdleConnection.open(LaunchedBroker.managementPort(), "/q/health/live");
         }
@@ -143,7 +147,7 @@ class BrokerWithKeycloakIT {
 
     @Test
     @Order(5)
-    void refresh_acrossTwoLifetimes_isProactive_andOneIdpRequestPerRefresh() throws Exception {
+    void refresh_acrossALifetimeAndAHalf_isProactive_andOneIdpRequestPerRefresh() throws Exception {
         List<Observation> seen = caller.awaitDone();
         Instant from = caller.startedAt();
         Instant to = caller.endAt();
@@ -258,12 +262,12 @@ class BrokerWithKeycloakIT {
     }
 
     /**
-     * What a caller asking every 300 ms for two lifetimes saw, against Keycloak's record of grants: no error, never
+     * What a caller asking every 300 ms for a lifetime and a half saw, against Keycloak's record of grants: no error, never
      * a token near its end, and new tokens at about half-life, each from exactly one IdP request.
      */
     private void assertRefreshedByItself(String resource, String clientId, List<Observation> all, Instant from, Instant to) {
         List<Observation> seen = all.stream().filter(o -> o.resource().equals(resource)).collect(Collectors.toList());
-        assertThat(seen).as(resource + ": requests").hasSizeGreaterThan(200);
+        assertThat(seen).as(resource + ": requests").hasSizeGreaterThan(150);
         List<Observation> failed = seen.stream().filter(o -> !o.ok()).collect(Collectors.toList());
         assertThat(failed.size()).as(resource + ": answers that were not 200, the first: "
                 + failed.stream().limit(5).collect(Collectors.toList())).isZero();
@@ -280,8 +284,9 @@ class BrokerWithKeycloakIT {
 
         Set<String> tokens = seen.stream().map(Observation::token).collect(Collectors.toCollection(LinkedHashSet::new));
         int changes = tokens.size() - 1;
-        // One refresh every 18..23 s (half-life ±10%, plus the sweeper's second) in an 85 s window: 3 to 5.
-        assertThat(changes).as(resource + ": new tokens seen in " + TWO_LIFETIMES.toSeconds() + " s").isBetween(3, 5);
+        // One refresh every 18..23 s (half-life ±10%, plus the sweeper's second) in a 65 s window: 2 to 4 (the first
+        // one 0..23 s into the window, depending on the age of the token at its start).
+        assertThat(changes).as(resource + ": new tokens seen in " + WATCHED.toSeconds() + " s").isBetween(2, 4);
         List<Instant> grants = keycloak.clientLogins(clientId).stream()
                 .filter(t -> !t.isBefore(from) && !t.isAfter(to)).collect(Collectors.toList());
         // Each new token is one grant; one more may fall after the caller's last request.

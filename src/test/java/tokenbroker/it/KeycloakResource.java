@@ -30,6 +30,8 @@ import java.util.UUID;
  * <li>{@code outage-secret} (broker-outage, a secret) and {@code outage-jwt} (broker-jwt-rs256, the PKCS#12 file):
  * through {@link BlackHoleRelay}, which the outage test freezes while every other resource goes on; both
  * https://vault.azure.net/.default</li>
+ * <li>{@code kc-admin}: broker-admin-reader (a secret), the resource of route {@code kc-admin} on a free loopback
+ * port, which forwards to {@code <keycloak>/admin/realms} ({@link ProxyWithKeycloakIT})</li>
  * <li>{@code wrong}: broker-secret with a wrong secret; optional unless the init arg {@value #WRONG_REQUIRED} is
  * {@code true}, because readiness covers every required resource</li>
  * </ul>
@@ -45,6 +47,8 @@ public class KeycloakResource implements QuarkusTestResourceLifecycleManager {
     static final String WRONG_REQUIRED = "wrong-secret-required";
     /** Also set as a system property of the test JVM while the broker runs: where probes are. */
     static final String MANAGEMENT_PORT = "quarkus.management.port";
+    /** Also set as a system property of the test JVM while the broker runs: the loopback port of route kc-admin. */
+    static final String ROUTE_PORT = "broker.routes.kc-admin.port";
 
     /** One relay for the whole failsafe run, like Keycloak: every launch points its outage resources at it. */
     private static BlackHoleRelay relay;
@@ -106,6 +110,15 @@ public class KeycloakResource implements QuarkusTestResourceLifecycleManager {
         resource(config, "outage-jwt", "kc-outage-jwt", "https://vault.azure.net/.default");
         resource(config, "wrong", "kc-wrong", "api://demo/.default");
         config.put("broker.resources.wrong.required", Boolean.toString(wrongRequired));
+        // ProxyWithKeycloakIT: a proxy route to Keycloak's own admin REST API, a real resource server that checks
+        // tokens (client broker-admin-reader, whose service account has realm-management's view-clients). Here rather
+        // than in a resource of its own: that class then shares this launch instead of paying for one.
+        identity(config, "kc-admin", "broker-admin-reader", tokenUrl);
+        config.put("broker.identities.kc-admin.secret-file", secret.toString());
+        config.put("broker.resources.kc-admin.identity", "kc-admin");
+        config.put("broker.routes.kc-admin.upstream", kc.get("KEYCLOAK_URL") + "/admin/realms");
+        config.put("broker.routes.kc-admin.resource", "kc-admin");
+        config.put(ROUTE_PORT, Integer.toString(freePort()));
         config.put("broker.files.secret-token.resource", "secret");
         config.put("broker.files.secret-token.path", files.resolve("secret.token").toString());
         // broker.refresh.* stays at its defaults: min-serve-ttl 10 s, backoff 1..60 s.

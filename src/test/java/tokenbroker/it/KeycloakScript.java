@@ -2,9 +2,6 @@ package tokenbroker.it;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,7 +10,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -34,45 +30,49 @@ final class KeycloakScript {
     static final Path ROOT = Path.of("").toAbsolutePath();
     static final Path DIR = ROOT.resolve("target/keycloak-it");
     private static final Path SCRIPT = ROOT.resolve("scripts/keycloak.sh");
+    /** One Keycloak per Maven run, shared by every failsafe fork; see the script's header. */
+    private static final Path RUN_SCRIPT = ROOT.resolve("scripts/keycloak-it.sh");
     private static final Path OUTPUT = DIR.resolve("keycloak-sh.out");
-    /** Set once this JVM has started Keycloak (and registered the hook that stops it). */
+    /** Set once this JVM has made sure Keycloak runs. */
     private static final String STARTED = "tokenbroker.it.keycloak.started";
     /** keycloak.sh waits up to 180 s for the realm (KC_START_TIMEOUT); fetching and unpacking come on top. */
     private static final Duration START_TIMEOUT = Duration.ofMinutes(6);
-    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
 
     private KeycloakScript() {
     }
 
     /**
-     * Starts Keycloak unless this JVM already did and it still runs. The first start of a run first stops a
-     * Keycloak that an interrupted earlier run may have left in {@link #DIR}: keycloak.sh would reuse it, realm
-     * state (rotated secrets, events) included.
+     * Makes sure the Keycloak of this Maven run is up. The first call of a JVM goes through
+     * {@code scripts/keycloak-it.sh}, which serializes its callers: pom.xml already started it in the background
+     * while the unit tests ran, and this waits for that start; without it (an IDE, a run without the pom's early
+     * start) the first caller starts one, and the failsafe forks of one run share it. Either way a Keycloak that an
+     * interrupted earlier run left in {@link #DIR} is stopped first (keycloak.sh would reuse it, realm state, rotated
+     * secrets and events included), and the script's watchdog stops this run's Keycloak when the run's Maven JVM
+     * exits, not this JVM: other forks may still use it.
      */
     static synchronized void ensureStarted() {
         if (System.getProperty(STARTED) == null) {
-            run(STOP_TIMEOUT, "stop");
-            // Not keycloak.sh's default (the first free port from 18080), which every other Keycloak on this machine
-            // starts from too: one of them could take the port while the outage test has Keycloak stopped.
-            run(START_TIMEOUT, "start", "--port", Integer.toString(freePort()));
+            long owner = owner();
+            run(START_TIMEOUT, List.of("bash", RUN_SCRIPT.toString(), Long.toString(owner)), false, "keycloak-it.sh " + owner);
             System.setProperty(STARTED, "true");
-            // Quarkus stops test resources between launches that use different ones; Keycloak must outlive them,
-            // so it stops when the failsafe JVM exits.
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> run(STOP_TIMEOUT, "stop"), "keycloak-it-stop"));
         } else if (!running()) {
             // e.g. an outage test that failed between its stop and its start
             run(START_TIMEOUT, "start", "--port", env().get("KEYCLOAK_PORT"));
         }
     }
 
-    /** Stops Keycloak (SIGTERM, then SIGKILL after 30 s). */
-    static void stop() {
-        run(STOP_TIMEOUT, "stop");
-    }
-
-    /** Starts Keycloak on {@code port} with a freshly imported realm and the same key material as before. */
-    static void start(int port) {
-        run(START_TIMEOUT, "start", "--port", Integer.toString(port));
+    /**
+     * The process whose end stops Keycloak: the Maven JVM that runs this JVM (an ancestor that runs Maven's
+     * launcher, as pom.xml's early start sees it), else this JVM.
+     */
+    private static long owner() {
+        for (ProcessHandle p = ProcessHandle.current().parent().orElse(null); p != null; p = p.parent().orElse(null)) {
+            String command = p.info().commandLine().orElse("");
+            if (command.contains("org.codehaus.plexus.classworlds.launcher.Launcher")) {
+                return p.pid();
+            }
+        }
+        return ProcessHandle.current().pid();
     }
 
     static boolean running() {
@@ -95,33 +95,20 @@ final class KeycloakScript {
         }
     }
 
-    /**
-     * A free port below the kernel's ephemeral range (32768 and up on Linux), so that no outgoing connection takes
-     * it while Keycloak is stopped, and above keycloak.sh's default range (18080-18179).
-     */
-    private static int freePort() {
-        for (int i = 0; i < 100; i++) {
-            int port = ThreadLocalRandom.current().nextInt(20_000, 32_000);
-            try (ServerSocket socket = new ServerSocket()) {
-                socket.setReuseAddress(true);
-                socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
-                return port;
-            } catch (IOException e) {
-                // taken: try another
-            }
-        }
-        throw new IllegalStateException("keycloak-it: no free port in 20000-31999 on the loopback");
-    }
-
     private static void run(Duration timeout, String... args) {
         run(timeout, List.of(args), false);
     }
 
-    /** Runs keycloak.sh with {@code --dir DIR}, its output appended to {@link #OUTPUT}; the exit code if allowed to fail. */
+    /** Runs keycloak.sh with {@code --dir DIR}; the exit code if allowed to fail. */
     private static int run(Duration timeout, List<String> args, boolean mayFail) {
         List<String> command = new ArrayList<>(List.of("bash", SCRIPT.toString()));
         command.addAll(args);
         command.addAll(List.of("--dir", DIR.toString()));
+        return run(timeout, command, mayFail, "keycloak.sh " + String.join(" ", args));
+    }
+
+    /** Runs {@code command}, its output appended to {@link #OUTPUT}; the exit code if allowed to fail. */
+    private static int run(Duration timeout, List<String> command, boolean mayFail, String what) {
         try {
             Files.createDirectories(DIR);
             long before = Files.exists(OUTPUT) ? Files.size(OUTPUT) : 0;
@@ -133,20 +120,20 @@ final class KeycloakScript {
             if (!process.waitFor(timeout.toSeconds(), TimeUnit.SECONDS)) {
                 process.descendants().forEach(ProcessHandle::destroy);
                 process.destroy();
-                throw new IllegalStateException("keycloak-it: keycloak.sh " + String.join(" ", args) + " took more than "
+                throw new IllegalStateException("keycloak-it: " + what + " took more than "
                         + timeout.toSeconds() + " s; output:\n" + outputSince(before));
             }
             int exit = process.exitValue();
             if (exit != 0 && !mayFail) {
-                throw new IllegalStateException("keycloak-it: keycloak.sh " + String.join(" ", args) + " exited " + exit
+                throw new IllegalStateException("keycloak-it: " + what + " exited " + exit
                         + "; output:\n" + outputSince(before));
             }
             return exit;
         } catch (IOException e) {
-            throw new UncheckedIOException("keycloak-it: cannot run " + SCRIPT, e);
+            throw new UncheckedIOException("keycloak-it: cannot run " + command.get(1), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("keycloak-it: interrupted while running keycloak.sh", e);
+            throw new IllegalStateException("keycloak-it: interrupted while running " + what, e);
         }
     }
 

@@ -15,16 +15,17 @@ import org.junit.jupiter.api.Test;
  * The proxy against a real resource server that checks tokens (SPEC §3.4): Keycloak's admin REST API. Through the
  * route, with the broker's token, {@code GET /admin/realms/broker/clients} answers 200 with the realm's clients;
  * the same request straight to Keycloak without a token answers 401, and through the route with a token of the
- * caller's own, which the route drops, 200 again.
+ * caller's own, which the route drops, 200 again. The route is {@link KeycloakResource}'s, so this class shares the launch
+ * of {@link BrokerWithKeycloakIT}.
  */
 @QuarkusIntegrationTest
-@WithTestResource(value = ProxyKeycloakResource.class, scope = TestResourceScope.MATCHING_RESOURCES)
+@WithTestResource(value = KeycloakResource.class, scope = TestResourceScope.MATCHING_RESOURCES)
 class ProxyWithKeycloakIT {
 
     @Test
     void adminApi_throughTheRoute_200_straight_401() throws InterruptedException {
         LaunchedBroker.await("the broker is ready", Duration.ofSeconds(60), () -> LaunchedBroker.health("ready").statusCode() == 200);
-        String route = "http://127.0.0.1:" + System.getProperty(ProxyKeycloakResource.ROUTE_PORT);
+        String route = "http://127.0.0.1:" + System.getProperty(KeycloakResource.ROUTE_PORT);
         String keycloak = KeycloakScript.env().get("KEYCLOAK_URL");
 
         Response proxied = given().get(route + "/broker/clients");
