@@ -55,8 +55,16 @@ public class OidcClientIdentityProvider implements IdentityProvider {
         }
     }
 
-    /** How long after {@code broker.idp.timeout} the backstop deadline gives up on an exchange. */
-    static final Duration BACKSTOP_MARGIN = Duration.ofSeconds(2);
+    /**
+     * How long after {@code broker.idp.timeout} the backstop deadline gives up on an exchange: half the timeout, at
+     * most 2 s (the default 15 s gets 2 s; a 1 s timeout 0.5 s), so that no exchange outlives 1.5 times its timeout.
+     */
+    static Duration backstopMargin(Duration idpTimeout) {
+        Duration half = idpTimeout.dividedBy(2);
+        return half.compareTo(MAX_BACKSTOP_MARGIN) < 0 ? half : MAX_BACKSTOP_MARGIN;
+    }
+
+    private static final Duration MAX_BACKSTOP_MARGIN = Duration.ofSeconds(2);
 
     private final OidcClients clients;
     private final InstantSource clock;
@@ -91,7 +99,7 @@ public class OidcClientIdentityProvider implements IdentityProvider {
                 // RFC 9449 §8: a server that wants a nonce refuses once with use_dpop_nonce and the nonce (which the
                 // response filter kept); the one retry's proof carries it. Never more than one: no loop on a bad server.
                 .onFailure(OidcClientIdentityProvider::nonceChallenge).recoverWithUni(() -> request(resource))
-                .ifNoItem().after(setup.idpTimeout().plus(BACKSTOP_MARGIN))
+                .ifNoItem().after(setup.idpTimeout().plus(backstopMargin(setup.idpTimeout())))
                 .failWith(() -> {
                     discardClient(resource);
                     return noAnswer(endpoint);

@@ -76,6 +76,9 @@ final class StreamingUpstream implements AutoCloseable {
      * connection never had more than 64 KiB pending.
      */
     private void write(HttpServerResponse response, Generated body, byte[] block) {
+        if (response.closed() || response.ended()) {
+            return; // the broker gave up on the download (its caller went away): nothing more to send
+        }
         int n = body.read(block, 0, block.length);
         if (n < 0) {
             response.end();
