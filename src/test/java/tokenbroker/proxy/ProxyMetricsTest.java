@@ -12,10 +12,12 @@ import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import java.net.URL;
+import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import tokenbroker.cache.TokenCache;
 import tokenbroker.metrics.Scrape;
+import tokenbroker.testing.Eventually;
 import tokenbroker.testing.IdpStubs;
 import tokenbroker.testing.InjectWireMock;
 
@@ -49,6 +51,13 @@ class ProxyMetricsTest {
         upstream.stubFor(get(urlPathEqualTo("/base/m/retry")).atPriority(1).withHeader("Authorization", matching("Bearer boot-.*"))
                 .willReturn(aResponse().withStatus(401).withHeader("WWW-Authenticate", "Bearer error=\"invalid_token\"")));
         upstream.stubFor(get(urlPathEqualTo("/base/m/retry")).atPriority(2).willReturn(aResponse().withStatus(200)));
+        // The retry needs the route to hold a start-up token (boot-...) when the stub below changes the IdP's answer:
+        // on a slow machine the start-up prefetch may still be on its way to the IdP (CI, 2026-12-02 21:19).
+        String held = Eventually.until("proxy-metered's start-up token", Duration.ofSeconds(20), () -> {
+            var slot = cache.slot("proxy-metered");
+            return "refreshing".equals(slot.status().state()) || slot.servable() == null ? null : slot.servable().value();
+        });
+        assertThat(held).as("the start-up token of proxy-metered").startsWith("boot-");
         idp.stubFor(IdpStubs.forScope("proxy.metered").willReturn(IdpStubs.token("metrics", 3600)));
         Scrape before = Scrape.of(metrics);
 
