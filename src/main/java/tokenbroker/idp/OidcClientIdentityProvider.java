@@ -55,6 +55,8 @@ public class OidcClientIdentityProvider implements IdentityProvider {
         }
     }
 
+    private static final Duration MAX_BACKSTOP_MARGIN = Duration.ofSeconds(2);
+
     /**
      * How long after {@code broker.idp.timeout} the backstop deadline gives up on an exchange: half the timeout, at
      * most 2 s (the default 15 s gets 2 s; a 1 s timeout 0.5 s), so that no exchange outlives 1.5 times its timeout.
@@ -63,8 +65,6 @@ public class OidcClientIdentityProvider implements IdentityProvider {
         Duration half = idpTimeout.dividedBy(2);
         return half.compareTo(MAX_BACKSTOP_MARGIN) < 0 ? half : MAX_BACKSTOP_MARGIN;
     }
-
-    private static final Duration MAX_BACKSTOP_MARGIN = Duration.ofSeconds(2);
 
     private final OidcClients clients;
     private final InstantSource clock;

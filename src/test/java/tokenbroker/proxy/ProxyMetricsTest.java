@@ -55,7 +55,8 @@ class ProxyMetricsTest {
         // on a slow machine the start-up prefetch may still be on its way to the IdP (CI, 2026-12-02 21:19).
         String held = Eventually.until("proxy-metered's start-up token", Duration.ofSeconds(20), () -> {
             var slot = cache.slot("proxy-metered");
-            return "refreshing".equals(slot.status().state()) || slot.servable() == null ? null : slot.servable().value();
+            var token = slot.servable();
+            return token == null || "refreshing".equals(slot.status().state()) ? null : token.value();
         });
         assertThat(held).as("the start-up token of proxy-metered").startsWith("boot-");
         idp.stubFor(IdpStubs.forScope("proxy.metered").willReturn(IdpStubs.token("metrics", 3600)));
